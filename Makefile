@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# sdei-nmi-rs: Linux 7.3 arm64 SDEI cross-CPU NMI, ported to Rust.
+# "make help" lists the targets and variables.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VARIANT ?= c
+VARIANTS := c
+ifeq ($(filter $(VARIANT),$(VARIANTS)),)
+$(error VARIANT=$(VARIANT) is not one of: $(VARIANTS))
+endif
+ifneq ($(filter-out 0 1,$(NO_FIRMWARE)),)
+$(error NO_FIRMWARE must be 0 or 1, not '$(NO_FIRMWARE)')
+endif
+export VARIANT
+
+PYTEST := python3 -m pytest
+RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware) \
+	$(if $(APPEND),--append "$(APPEND)")
+
+TARGETS := help setup tree export status kernel firmware guest artefacts \
+	demo run test scenarios clean-build
+.PHONY: $(TARGETS)
+
+help:
+	@echo "Targets:"
+	@echo "  demo        setup, build, boot on TF-A and show the SDEI NMI at work (README's first command)"
+	@echo "  test        setup, build and run every test; pass/fail summary (README's second command)"
+	@echo "  setup       install host packages and fetch sources into the cache (idempotent)"
+	@echo "  tree        materialise the kernel git tree from v7.3 + patches/"
+	@echo "  export      write the tree's commits back to patches/ (format-patch, cover letter, --base)"
+	@echo "  status      is the tree in sync with patches/?"
+	@echo "  kernel      configure and build the kernel (incremental)"
+	@echo "  firmware    build TF-A with SDEI for QEMU virt (cached)"
+	@echo "  guest       build the busybox initramfs with the test payloads"
+	@echo "  run         boot to an interactive shell on TF-A; CMD='...' runs one command and exits"
+	@echo "  scenarios   run the scenario tests only (no setup or build); S=pattern selects"
+	@echo "  clean-build remove this variant's kernel build directory"
+	@echo "Variables:"
+	@echo "  VARIANT=c          kernel build variant (configs/VARIANT.config on top of configs/qemu-sdei.config)"
+	@echo "  LINUX_SRC=DIR      use your own v7.3 tree as the base instead of Debian's linux-source-7.3"
+	@echo "  TREE=DIR           where the kernel git tree is materialised (default: \$$SDEI_CACHE/linux)"
+	@echo "  SDEI_CACHE=DIR     cache of packages, sources, builds (default: ~/.cache/sdei-nmi-rs)"
+	@echo "  NO_FIRMWARE=1      boot without TF-A (no secure world, no SDEI)"
+	@echo "  CMD='...'          with run: the command to run in the guest"
+	@echo "  APPEND='...'       extra kernel command line"
+	@echo "  S=pattern          with test/scenarios: pytest -k selection"
+	@echo "  FORCE=1            let 'tree' discard work that is not in patches/"
+
+setup:
+	@bash scripts/setup.sh
+
+tree:
+	@bash scripts/tree.sh materialise
+
+export:
+	@bash scripts/tree.sh export
+
+status:
+	@bash scripts/tree.sh status
+
+kernel: tree
+	@bash scripts/kernel.sh $(VARIANT)
+
+firmware:
+	@bash scripts/firmware.sh
+
+guest:
+	@bash scripts/guest.sh
+
+artefacts: kernel firmware guest
+
+demo: setup artefacts
+	@python3 scripts/vm.py --variant $(VARIANT) --cmd "sh /harness/demo.sh"
+
+run: artefacts
+ifeq ($(CMD),)
+	@python3 scripts/vm.py $(RUN_FLAGS)
+else
+	@python3 scripts/vm.py $(RUN_FLAGS) --cmd '$(subst ','"'"',$(CMD))'
+endif
+
+scenarios:
+	@bash scripts/test.sh --no-build $(if $(S),-k '$(S)')
+
+test: setup
+	@bash scripts/test.sh $(if $(S),-k '$(S)')
+
+clean-build:
+	rm -rf "$${SDEI_CACHE:-$$HOME/.cache/sdei-nmi-rs}/build/$(VARIANT)"
+
+.DEFAULT:
+	@echo "make: unknown target '$@'" >&2
+	@$(MAKE) --no-print-directory help >&2
+	@exit 2

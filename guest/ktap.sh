@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# KTAP helpers for the guest scenario scripts (sourced).
+#   ktap_plan SUITE N         header and plan
+#   ktap_result OK|FAIL|SKIP NAME [REASON]
+#   ktap_check NAME CMD...    ok if CMD succeeds
+#   ktap_done                 final totals line for the summary parser
+
+KTAP_N=0
+KTAP_FAIL=0
+
+ktap_plan() {
+	echo "KTAP version 1"
+	echo "# Subtest: $1"
+	echo "1..$2"
+}
+
+ktap_result() {
+	KTAP_N=$((KTAP_N + 1))
+	case $1 in
+	OK)   echo "ok $KTAP_N $2" ;;
+	SKIP) echo "ok $KTAP_N $2 # SKIP ${3:-}" ;;
+	*)    echo "not ok $KTAP_N $2${3:+ # $3}"; KTAP_FAIL=$((KTAP_FAIL + 1)) ;;
+	esac
+}
+
+ktap_check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ktap_result OK "$name"; else ktap_result FAIL "$name"; fi
+}
+
+# klog_has REGEX: the kernel log holds a line matching REGEX
+klog_has() { dmesg | grep -Eq "$1"; }
+
+# wait_klog REGEX SECONDS: wait until the kernel log holds REGEX
+wait_klog() {
+	local i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		klog_has "$1" && return 0
+		usleep 100000
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# wedge_cpu N: wedge CPU N with interrupts masked (LKDTM HARDLOCKUP: a
+# spin with local IRQs disabled that never ends) and wait until LKDTM
+# says it is in.
+wedge_cpu() {
+	taskset -c "$1" sh -c 'echo HARDLOCKUP >/sys/kernel/debug/provoke-crash/DIRECT' &
+	wait_klog "lkdtm: Performing direct entry HARDLOCKUP" 10 && sleep 0.5
+}
+
+# dump_dmesg: the whole kernel log between markers.  Console output can lag
+# behind a wedged CPU; the log buffer read from userspace is complete.
+dump_dmesg() {
+	echo "harness: dmesg begin"
+	dmesg
+	echo "harness: dmesg end"
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build TF-A (BL1/BL2/BL31) for QEMU virt with SDEI from Debian's
+# arm-trusted-firmware source.  BL33 is our kernel, preloaded by QEMU at
+# 0x40200000.  The flash image is cached by the source version and flags.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+BL33_BASE=0x40200000
+FLAGS=(PLAT=qemu DEBUG=0 LOG_LEVEL=40 QEMU_USE_GIC_DRIVER=QEMU_GICV3
+	SDEI_SUPPORT=1 EL3_EXCEPTION_HANDLING=1
+	ARM_LINUX_KERNEL_AS_BL33=1 PRELOADED_BL33_BASE=$BL33_BASE)
+
+need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+src=$(ls -d "$DL"/arm-trusted-firmware-*/ 2>/dev/null | head -1 || true)
+[ -n "$src" ] || die "no TF-A source: run 'make setup' first"
+key=$( (basename "$src"; echo "${FLAGS[*]}") | sha256sum | cut -c1-12)
+out=$FW/$key
+if [ -f "$out/flash.bin" ]; then
+	log "firmware up to date: $out/flash.bin"
+else
+	build() {
+		rm -rf "$out"
+		mkdir -p "$out"
+		make -C "$src" -j"$(nproc)" CROSS_COMPILE=aarch64-linux-gnu- \
+			BUILD_BASE="$out/build" "${FLAGS[@]}" all fip >"$out/build.log" 2>&1 || {
+			tail -30 "$out/build.log" >&2
+			return 1
+		}
+		local rel=$out/build/qemu/release
+		dd if="$rel/bl1.bin" of="$out/flash.tmp" bs=4096 conv=notrunc status=none
+		dd if="$rel/fip.bin" of="$out/flash.tmp" seek=64 bs=4096 conv=notrunc status=none
+		mv "$out/flash.tmp" "$out/flash.bin"
+	}
+	step "TF-A $(basename "$src") (SDEI, GICv3, BL33 at $BL33_BASE)" build
+fi
+ln -sfn "$out" "$FW/current"

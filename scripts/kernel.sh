@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kernel.sh [VARIANT]: configure and build the arm64 kernel in
+# $BUILD/VARIANT (O= build, outside the source tree) from allnoconfig plus
+# configs/qemu-sdei.config plus configs/VARIANT.config when it exists.
+# Rebuilds are incremental: the config is regenerated only when a fragment
+# changes.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=${1:-${VARIANT:-c}}
+out=$BUILD/$variant
+frags=("$TOP/configs/qemu-sdei.config")
+[ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
+
+need clang$LLVM_SUFFIX clang-19
+need ld.lld$LLVM_SUFFIX lld-19
+need bindgen "bindgen-cli (cargo)"
+[ -f "$TREE/Makefile" ] || die "no kernel tree at $TREE: run 'make tree'"
+mkdir -p "$out"
+
+configure() {
+	# allnoconfig, then the fragments; olddefconfig resolves the rest.
+	(cd "$TREE" && ARCH=arm64 LLVM=$LLVM_SUFFIX \
+		scripts/kconfig/merge_config.sh -n -O "$out" "${frags[@]}" >"$out/merge.log" 2>&1) || {
+		tail -20 "$out/merge.log" >&2
+		return 1
+	}
+	kmake "$out" olddefconfig >/dev/null
+	# merge_config only warns when Kconfig drops a requested option; a
+	# dropped option here means a broken harness, so fail and name it.
+	local bad=0 line sym
+	while read -r line; do
+		case $line in
+		CONFIG_*=*) sym=${line%%=*}
+			grep -qx "$line" "$out/.config" || { echo "config: $line requested, got: $(grep -E "^(# )?$sym[= ]" "$out/.config" || echo unset)" >&2; bad=1; } ;;
+		esac
+	done < <(cat "${frags[@]}")
+	return $bad
+}
+
+hash=$( (cat "${frags[@]}"; git -C "$TREE" config --default none sdei.source) | sha256sum | cut -c1-16)
+if [ "$(cat "$out/.fragments" 2>/dev/null)" != "$hash" ] || [ ! -f "$out/.config" ]; then
+	step "configure $variant" configure
+	echo "$hash" >"$out/.fragments"
+fi
+
+kmake "$out" -s rustavailable >/dev/null 2>&1 || {
+	kmake "$out" rustavailable >&2 || true
+	die "Rust is not available for this kernel build (run 'make setup')"
+}
+build() {
+	kmake "$out" -j"$(nproc)" Image >"$out/build.log" 2>&1 || {
+		grep -E 'error|Error' "$out/build.log" | head -20 >&2
+		tail -20 "$out/build.log" >&2
+		return 1
+	}
+}
+step "build kernel ($variant) in $out" build
+ls -l "$out/arch/arm64/boot/Image" >&2

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test.sh [--no-build] [pytest args]: build what is stale, run the scenario
+# tests, collect their KTAP into one report, check it with the kernel's own
+# KTAP parser and end with a pass/fail summary.  Non-zero exit on failure.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+build=1
+[ "${1:-}" = --no-build ] && { build=0; shift; }
+variant=${VARIANT:-c}
+RESULTS=$CACHE/results
+t0=$(date +%s)
+
+if [ $build -eq 1 ]; then
+	bash "$TOP/scripts/tree.sh" materialise &&
+	bash "$TOP/scripts/kernel.sh" "$variant" &&
+	bash "$TOP/scripts/firmware.sh" &&
+	bash "$TOP/scripts/guest.sh" || die "build failed"
+fi
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+log "scenario tests ($variant)"
+python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --variant "$variant" "$@"
+rc=$?
+[ $rc -eq 5 ] && { log "no test selected"; rc=1; }
+
+# One KTAP document for the whole run, readable by kunit.py parse.
+report=$RESULTS/scenarios.ktap
+n=$(ls "$RESULTS"/*.ktap 2>/dev/null | wc -l)
+{
+	echo "KTAP version 1"
+	echo "1..$n"
+	i=0
+	for f in "$RESULTS"/*-*.ktap; do
+		[ -f "$f" ] || continue
+		i=$((i + 1))
+		sed -e '$!b' -e "s/^\(not ok\|ok\) /\1 $i /" "$f"
+	done
+} >"$report"
+if [ -f "$TREE/tools/testing/kunit/kunit.py" ] && [ "$n" -gt 0 ]; then
+	log "KTAP report $report, as the kernel's parser reads it:"
+	python3 "$TREE/tools/testing/kunit/kunit.py" parse "$report" | tail -4 >&2 || rc=1
+fi
+
+pass=$(grep -c '^ok ' "$report" || true)
+fail=$(grep -c '^not ok ' "$report" || true)
+log "scenarios took $(( $(date +%s) - t0 )) s"
+echo "scenarios: $pass passed, $fail failed"
+exit $rc

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the harness kernel under QEMU, on TF-A (SDEI) or without firmware.
+
+As a module: vm.boot(...) returns a Boot with the console log.
+As a command (make run):
+    vm.py [--no-firmware] [--variant V] [--cmd 'shell command'] [--timeout S]
+          [--append 'extra bootargs']
+without --cmd it is an interactive shell on the console (Ctrl-A X quits).
+"""
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("SDEI_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sdei-nmi-rs")
+BUILD = os.environ.get("BUILD") or os.path.join(CACHE, "build")
+FIRMWARE = os.path.join(CACHE, "tf-a", "current", "flash.bin")
+BASE_CPIO = os.path.join(CACHE, "guest", "base.cpio")
+QEMU = "qemu-system-aarch64"
+
+KERNEL_ADDR = 0x40200000     # TF-A's PRELOADED_BL33_BASE
+INITRD_ADDR = 0x48000000
+BASE_ARGS = "console=ttyAMA0 panic=-1"
+DONE = "harness: done"
+
+
+def kernel_image(variant):
+    return os.path.join(BUILD, variant, "arch", "arm64", "boot", "Image")
+
+
+def machine(firmware, smp, mem):
+    m = "virt,gic-version=3" + (",secure=on" if firmware else "")
+    return ["-M", m, "-cpu", "max", "-smp", str(smp), "-m", str(mem), "-nic", "none"]
+
+
+def run(cmd):
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+
+
+def make_dtb(path, smp, mem, bootargs, initrd_size):
+    """QEMU's own DTB for this machine, edited for booting through TF-A.
+
+    QEMU neither places an initrd nor passes bootargs when it boots
+    firmware, and TF-A adds /psci but no /firmware/sdei node, without which
+    Linux never looks for SDEI.
+    """
+    m = machine(True, smp, mem)
+    m[1] += ",dumpdtb=" + path
+    run([QEMU, *m, "-display", "none"])
+    run(["fdtput", "-t", "s", path, "/chosen", "bootargs", bootargs])
+    run(["fdtput", "-t", "x", path, "/chosen", "linux,initrd-start", hex(INITRD_ADDR)])
+    run(["fdtput", "-t", "x", path, "/chosen", "linux,initrd-end", hex(INITRD_ADDR + initrd_size)])
+    subprocess.run(["fdtput", "-d", path, "/chosen", "kaslr-seed"],
+                   stderr=subprocess.DEVNULL, check=False)
+    run(["fdtput", "-p", "-c", path, "/firmware/sdei"])
+    run(["fdtput", "-t", "s", path, "/firmware/sdei", "compatible", "arm,sdei-1.0"])
+    run(["fdtput", "-t", "s", path, "/firmware/sdei", "method", "smc"])
+
+
+class Boot:
+    """One finished boot: its console log and how it ended."""
+
+    def __init__(self, lines, timed_out, seconds, logfile):
+        self.lines = lines
+        self.timed_out = timed_out
+        self.seconds = seconds
+        self.logfile = logfile
+
+    @property
+    def text(self):
+        return "\n".join(self.lines)
+
+    def tail(self, n=60):
+        return "\n".join(self.lines[-n:])
+
+
+def qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, workdir):
+    image = kernel_image(variant)
+    if not os.path.exists(image):
+        sys.exit(f"vm.py: no kernel at {image}: run 'make kernel'")
+    cmd = [QEMU, *machine(firmware, smp, mem), "-no-reboot"]
+    if firmware:
+        if not os.path.exists(FIRMWARE):
+            sys.exit(f"vm.py: no firmware at {FIRMWARE}: run 'make firmware'")
+        dtb = os.path.join(workdir, "virt.dtb")
+        make_dtb(dtb, smp, mem, bootargs, os.path.getsize(initrd))
+        cmd += ["-bios", FIRMWARE, "-dtb", dtb,
+                "-device", f"loader,file={image},addr={hex(KERNEL_ADDR)},force-raw=on",
+                "-device", f"loader,file={initrd},addr={hex(INITRD_ADDR)},force-raw=on"]
+    else:
+        cmd += ["-kernel", image, "-initrd", initrd, "-append", bootargs]
+    return cmd
+
+
+def make_initrd(workdir, script, extra_files):
+    """The base initramfs, plus a per-boot archive with /run.sh and extras."""
+    if not os.path.exists(BASE_CPIO):
+        sys.exit(f"vm.py: no guest initramfs at {BASE_CPIO}: run 'make guest'")
+    pairs = []
+    if script is not None:
+        run_sh = os.path.join(workdir, "run.sh")
+        with open(run_sh, "w") as f:
+            f.write(". /harness/ktap.sh\n" + script + "\n")
+        pairs.append("run.sh=" + run_sh)
+    pairs += [f"{k}={v}" for k, v in (extra_files or {}).items()]
+    initrd = os.path.join(workdir, "initrd.cpio")
+    with open(initrd, "wb") as out, open(BASE_CPIO, "rb") as b:
+        out.write(b.read())
+    if pairs:
+        extra = os.path.join(workdir, "extra.cpio")
+        subprocess.run([sys.executable, os.path.join(TOP, "scripts", "guest.py"),
+                        "extra", extra, *pairs], check=True)
+        with open(initrd, "ab") as out, open(extra, "rb") as e:
+            out.write(e.read())
+    return initrd
+
+
+def boot(script, *, variant="c", firmware=True, append="", extra_files=None,
+         timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE):
+    """Boot once, run script (sh, sourced after /harness/ktap.sh) and return
+    the console log.  The VM is always killed: at the end marker (after a
+    short grace period for trailing output), at power-off, or at timeout."""
+    with tempfile.TemporaryDirectory(prefix="sdei-vm-") as wd:
+        initrd = make_initrd(wd, script, extra_files)
+        bootargs = f"{BASE_ARGS} {append}".strip()
+        cmd = qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, wd)
+        lines = []
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        done_at = []
+
+        def reader():
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
+                lines.append(line)
+                if echo:
+                    print(line, flush=True)
+                if expect_end and expect_end in line and not done_at:
+                    done_at.append(time.monotonic())
+
+        th = threading.Thread(target=reader, daemon=True)
+        th.start()
+        timed_out = False
+        while proc.poll() is None:
+            now = time.monotonic()
+            if done_at and now - done_at[0] > 3:
+                break
+            if now - t0 > timeout:
+                timed_out = True
+                break
+            time.sleep(0.1)
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+        proc.wait()
+        th.join(2)
+        secs = time.monotonic() - t0
+    if logfile:
+        os.makedirs(os.path.dirname(logfile), exist_ok=True)
+        with open(logfile, "w") as f:
+            f.write(" ".join(shlex.quote(c) for c in cmd) + "\n" + "\n".join(lines) + "\n")
+    return Boot(lines, timed_out, secs, logfile)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--no-firmware", action="store_true", help="boot without TF-A (no SDEI)")
+    ap.add_argument("--variant", default=os.environ.get("VARIANT", "c"))
+    ap.add_argument("--cmd", help="run this shell command in the guest, then exit")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("--timeout", type=int, default=90)
+    a = ap.parse_args()
+    fw = not a.no_firmware
+    if a.cmd is None:
+        with tempfile.TemporaryDirectory(prefix="sdei-vm-") as wd:
+            initrd = make_initrd(wd, None, None)
+            cmd = qemu_cmd(a.variant, fw, 4, 1024, f"{BASE_ARGS} {a.append}".strip(), initrd, wd)
+            cmd += ["-nographic"]
+            print("==> " + " ".join(shlex.quote(c) for c in cmd), file=sys.stderr)
+            return subprocess.call(cmd)
+    b = boot(a.cmd, variant=a.variant, firmware=fw, append=a.append,
+             timeout=a.timeout, echo=True)
+    print(f"==> boot {'timed out' if b.timed_out else 'finished'} after {b.seconds:.1f} s",
+          file=sys.stderr)
+    return 1 if b.timed_out else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

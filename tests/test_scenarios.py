@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Scenario tests: each is one boot of the harness kernel under QEMU.
+
+tf-a: on TF-A with SDEI; every check must hold.
+no-firmware: the same kernel without a secure world (no SDEI): the sanity
+checks must hold and every SDEI claim must fail, which shows that the
+claims really measure SDEI delivery.
+"""
+import os
+
+import pytest
+
+import vm
+from scenarios import SCENARIOS, Ctx
+
+RESULTS = os.path.join(vm.CACHE, "results")
+
+
+def ktap(name, results):
+    out = [f"    # Subtest: {name}", f"    1..{len(results)}"]
+    for i, (cname, ok, detail) in enumerate(results, 1):
+        out.append(f"    {'ok' if ok else 'not ok'} {i} {cname}" + (f" # {detail}" if detail else ""))
+    return out
+
+
+@pytest.fixture
+def variant(request):
+    return request.config.getoption("--variant")
+
+
+@pytest.mark.parametrize("firmware", ["tf-a", "no-firmware"])
+@pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario(sc, firmware, variant):
+    extra = None
+    if sc.extra == "kdump":
+        extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
+    tag = f"{variant}-{sc.name}-{firmware}"
+    boot = vm.boot(sc.script, variant=variant, firmware=firmware == "tf-a",
+                   append=sc.append, extra_files=extra, timeout=sc.timeout,
+                   expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
+    ctx = Ctx(boot, os.path.join(vm.BUILD, variant, "System.map"))
+
+    results, failures = [], []
+    for chk in sc.checks:
+        ok, detail = chk.run(ctx)
+        if firmware == "no-firmware" and chk.sdei:
+            # The negative control: this SDEI claim must not hold here.
+            name = f"{chk.name}-fails-without-sdei"
+            passed = not ok
+            detail = detail or ("held without SDEI" if ok else "")
+        else:
+            name, passed = chk.name, ok
+        results.append((name, passed, detail))
+        if not passed:
+            failures.append(f"{name}: {detail}")
+    if boot.timed_out and sc.expect_end:
+        failures.append(f"guest did not finish within {sc.timeout} s")
+
+    lines = ktap(tag, results)
+    lines.append(f"{'ok' if not failures else 'not ok'} {tag}")
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, tag + ".ktap"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"boot took {boot.seconds:.1f} s; log: {boot.logfile}")
+    if failures:
+        pytest.fail("\n".join(failures) + "\n--- last 60 console lines ---\n" + boot.tail(60),
+                    pytrace=False)
