@@ -27,7 +27,12 @@ ktap_result() {
 ktap_check() {
 	local name=$1
 	shift
-	if "$@" >/dev/null 2>&1; then ktap_result OK "$name"; else ktap_result FAIL "$name"; fi
+	if "$@" >/tmp/ktap.out 2>&1; then
+		ktap_result OK "$name"
+	else
+		ktap_result FAIL "$name" "exit $?"
+		sed 's/^/# /' /tmp/ktap.out | head -20
+	fi
 }
 
 # klog_has REGEX: the kernel log holds a line matching REGEX
@@ -49,7 +54,16 @@ wait_klog() {
 # says it is in.
 wedge_cpu() {
 	taskset -c "$1" sh -c 'echo HARDLOCKUP >/sys/kernel/debug/provoke-crash/DIRECT' &
+	WEDGE_PID=$!
 	wait_klog "lkdtm: Performing direct entry HARDLOCKUP" 10 && sleep 0.5
+}
+
+# sysrq KEY: trigger a sysrq that may end this kernel (reset, crash) after
+# giving the console a moment to drain: output still queued in the tty
+# when the machine resets is lost.
+sysrq() {
+	sleep 1
+	echo "$1" >/proc/sysrq-trigger
 }
 
 # dump_dmesg: the whole kernel log between markers.  Console output can lag

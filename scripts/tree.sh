@@ -12,10 +12,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 PATCHES=$TOP/patches
-IDENT=(-c user.name="sdei-nmi-rs project" -c user.email="sdei-nmi-rs@invalid")
-export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+# The synthetic base commit gets a fixed identity and date, so that its id
+# (the series' base-commit) is the same on every machine for the same source.
+BASE_IDENT=(-c user.name="sdei-nmi-rs project" -c user.email="sdei-nmi-rs@invalid")
+BASE_DATE="2026-01-01T00:00:00Z"
 
-g() { git -C "$TREE" "${IDENT[@]}" "$@"; }
+g() { git -C "$TREE" "$@"; }
 
 series_files() { find "$PATCHES" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-cover-letter.patch' | sort; }
 series_hash() { cat $(series_files) /dev/null | sha256sum | cut -c1-16; }
@@ -62,7 +64,8 @@ PY
 	git -C "$tmp" config core.autocrlf false
 	git -C "$tmp" config gc.auto 0
 	git -C "$tmp" add -A
-	git -C "$tmp" "${IDENT[@]}" commit -q -m "Linux 7.3 base ($(source_id))"
+	GIT_AUTHOR_DATE=$BASE_DATE GIT_COMMITTER_DATE=$BASE_DATE \
+		git -C "$tmp" "${BASE_IDENT[@]}" commit -q -m "Linux 7.3 base ($(source_id))"
 	git -C "$tmp" tag sdei-base
 	git -C "$tmp" config sdei.source "$(source_id)"
 	git -C "$tmp" config sdei.exported "$(git -C "$tmp" rev-parse HEAD)"
@@ -138,15 +141,19 @@ export_series() {
 	[ -z "$(g status --porcelain --untracked-files=no)" ] ||
 		die "$TREE has uncommitted changes: commit them first"
 	n=$(g rev-list --count sdei-base..HEAD)
-	tmp=$(mktemp -d)
+	mkdir -p "$PATCHES"
 	if [ "$n" -gt 0 ]; then
+		tmp=$(mktemp -d)
 		g format-patch -q -o "$tmp" --cover-letter --cover-from-description=subject \
 			--base=sdei-base --no-signature sdei-base..HEAD
+		rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
+		cp "$tmp"/*.patch "$PATCHES"/
+		rm -rf "$tmp"
+	else
+		# An empty series has no format-patch output; the cover letter
+		# in patches/ stays as it is.
+		rm -f $(series_files)
 	fi
-	rm -f "$PATCHES"/[0-9][0-9][0-9][0-9]-*.patch
-	mkdir -p "$PATCHES"
-	cp "$tmp"/*.patch "$PATCHES"/ 2>/dev/null || true
-	rm -rf "$tmp"
 	g config sdei.series "$(series_hash)"
 	g config sdei.exported "$(g rev-parse HEAD)"
 	log "exported $n patches to $PATCHES"

@@ -44,21 +44,27 @@ def run(cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def make_dtb(path, smp, mem, bootargs, initrd_size):
-    """QEMU's own DTB for this machine, edited for booting through TF-A.
+def make_dtb(path, firmware, smp, mem, bootargs, initrd_size):
+    """QEMU's own DTB for this machine, edited for our boots.
 
-    QEMU neither places an initrd nor passes bootargs when it boots
-    firmware, and TF-A adds /psci but no /firmware/sdei node, without which
-    Linux never looks for SDEI.
+    Both boots: /chosen/kaslr-seed is deleted (kexec-tools cannot rewrite
+    it for the capture kernel, and this kernel has no KASLR anyway).
+    On TF-A: QEMU neither places an initrd nor passes bootargs when it
+    boots firmware, and TF-A adds /psci but no /firmware/sdei node, without
+    which Linux never looks for SDEI; the DTB carries all three.  It is
+    dumped with the firmware loaded: QEMU builds a different machine then
+    (e.g. an ACPI GED instead of the GPIO at 0x09030000).
     """
-    m = machine(True, smp, mem)
+    m = machine(firmware, smp, mem)
     m[1] += ",dumpdtb=" + path
-    run([QEMU, *m, "-display", "none"])
+    run([QEMU, *m, *(["-bios", FIRMWARE] if firmware else []), "-display", "none"])
+    subprocess.run(["fdtput", "-d", path, "/chosen", "kaslr-seed"],
+                   stderr=subprocess.DEVNULL, check=False)
+    if not firmware:
+        return
     run(["fdtput", "-t", "s", path, "/chosen", "bootargs", bootargs])
     run(["fdtput", "-t", "x", path, "/chosen", "linux,initrd-start", hex(INITRD_ADDR)])
     run(["fdtput", "-t", "x", path, "/chosen", "linux,initrd-end", hex(INITRD_ADDR + initrd_size)])
-    subprocess.run(["fdtput", "-d", path, "/chosen", "kaslr-seed"],
-                   stderr=subprocess.DEVNULL, check=False)
     run(["fdtput", "-p", "-c", path, "/firmware/sdei"])
     run(["fdtput", "-t", "s", path, "/firmware/sdei", "compatible", "arm,sdei-1.0"])
     run(["fdtput", "-t", "s", path, "/firmware/sdei", "method", "smc"])
@@ -86,12 +92,13 @@ def qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, workdir):
     if not os.path.exists(image):
         sys.exit(f"vm.py: no kernel at {image}: run 'make kernel'")
     cmd = [QEMU, *machine(firmware, smp, mem), "-no-reboot"]
+    if firmware and not os.path.exists(FIRMWARE):
+        sys.exit(f"vm.py: no firmware at {FIRMWARE}: run 'make firmware'")
+    dtb = os.path.join(workdir, "virt.dtb")
+    make_dtb(dtb, firmware, smp, mem, bootargs, os.path.getsize(initrd))
+    cmd += ["-dtb", dtb]
     if firmware:
-        if not os.path.exists(FIRMWARE):
-            sys.exit(f"vm.py: no firmware at {FIRMWARE}: run 'make firmware'")
-        dtb = os.path.join(workdir, "virt.dtb")
-        make_dtb(dtb, smp, mem, bootargs, os.path.getsize(initrd))
-        cmd += ["-bios", FIRMWARE, "-dtb", dtb,
+        cmd += ["-bios", FIRMWARE,
                 "-device", f"loader,file={image},addr={hex(KERNEL_ADDR)},force-raw=on",
                 "-device", f"loader,file={initrd},addr={hex(INITRD_ADDR)},force-raw=on"]
     else:
@@ -131,6 +138,7 @@ def boot(script, *, variant="c", firmware=True, append="", extra_files=None,
         initrd = make_initrd(wd, script, extra_files)
         bootargs = f"{BASE_ARGS} {append}".strip()
         cmd = qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, wd)
+        cmd += ["-display", "none", "-serial", "stdio", "-monitor", "none"]
         lines = []
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
