@@ -53,7 +53,7 @@ unpack_base() {
 		die "the base source is not Linux 7.3"
 	# Debian's linux-source appends a stanza to .gitignore that ignores the
 	# whole top level (its packaging repository layout); upstream has none.
-	python3 - "$tmp/.gitignore" <<'PY'
+	[ -f "$tmp/.gitignore" ] && python3 - "$tmp/.gitignore" <<'PY'
 import re, sys
 p = sys.argv[1]
 s = open(p).read()
