@@ -23,7 +23,7 @@ fi
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 log "scenario tests ($variant)"
-python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --variant "$variant" "$@"
+python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --durations=0 --durations-min=1 --variant "$variant" "$@"
 rc=$?
 [ $rc -eq 5 ] && { log "no test selected"; rc=1; }
 
