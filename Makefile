@@ -6,15 +6,16 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+ALL_VARIANTS := c rust
 VARIANT ?= c
-VARIANTS := c
-ifeq ($(filter $(VARIANT),$(VARIANTS)),)
-$(error VARIANT=$(VARIANT) is not one of: $(VARIANTS))
+VARIANTS ?= $(ALL_VARIANTS)
+ifneq ($(filter-out $(ALL_VARIANTS),$(VARIANT) $(VARIANTS)),)
+$(error VARIANT/VARIANTS must be among: $(ALL_VARIANTS))
 endif
 ifneq ($(filter-out 0 1,$(NO_FIRMWARE)),)
 $(error NO_FIRMWARE must be 0 or 1, not '$(NO_FIRMWARE)')
 endif
-export VARIANT
+export VARIANT VARIANTS
 
 PYTEST := python3 -m pytest
 RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware) \
@@ -39,7 +40,9 @@ help:
 	@echo "  scenarios   run the scenario tests only (no setup or build); S=pattern selects"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
-	@echo "  VARIANT=c          kernel build variant (configs/VARIANT.config on top of configs/qemu-sdei.config)"
+	@echo "  VARIANT=c|rust     kernel for kernel/run/demo: c = upstream C driver, rust = the Rust port"
+	@echo "                     (configs/VARIANT.config on top of configs/qemu-sdei.config)"
+	@echo "  VARIANTS='c rust'  variants that test/scenarios run the parity matrix on"
 	@echo "  LINUX_SRC=DIR      use your own v7.3 tree as the base instead of Debian's linux-source-7.3"
 	@echo "  TREE=DIR           where the kernel git tree is materialised (default: \$$SDEI_CACHE/linux)"
 	@echo "  SDEI_CACHE=DIR     cache of packages, sources, builds (default: ~/.cache/sdei-nmi-rs)"

@@ -9,21 +9,26 @@ set -uo pipefail
 
 build=1
 [ "${1:-}" = --no-build ] && { build=0; shift; }
-variant=${VARIANT:-c}
+# The parity matrix: every scenario on every variant (c: the upstream C
+# driver, rust: the Rust port), unless VARIANTS says otherwise.
+variants=${VARIANTS:-c rust}
 RESULTS=$CACHE/results
 t0=$(date +%s)
 
 if [ $build -eq 1 ]; then
-	bash "$TOP/scripts/tree.sh" materialise &&
-	bash "$TOP/scripts/kernel.sh" "$variant" &&
+	bash "$TOP/scripts/tree.sh" materialise || die "build failed"
+	for v in $variants; do
+		bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
+	done
 	bash "$TOP/scripts/firmware.sh" &&
 	bash "$TOP/scripts/guest.sh" || die "build failed"
 fi
 
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
-log "scenario tests ($variant)"
-python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --durations=0 --durations-min=1 --variant "$variant" "$@"
+log "scenario tests (variants: $variants)"
+python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --durations=0 --durations-min=1 \
+	--variants "${variants// /,}" "$@"
 rc=$?
 [ $rc -eq 5 ] && { log "no test selected"; rc=1; }
 
@@ -43,6 +48,12 @@ n=$(ls "$RESULTS"/*.ktap 2>/dev/null | wc -l)
 if [ -f "$TREE/tools/testing/kunit/kunit.py" ] && [ "$n" -gt 0 ]; then
 	log "KTAP report $report, as the kernel's parser reads it:"
 	python3 "$TREE/tools/testing/kunit/kunit.py" parse "$report" | tail -4 >&2 || rc=1
+fi
+
+if [ "$(wc -w <<<"$variants")" -gt 1 ]; then
+	log "parity matrix:"
+	python3 "$TOP/scripts/parity.py" "$RESULTS" $variants | tee "$RESULTS/parity.md" ||
+		{ log "the variants differ"; rc=1; }
 fi
 
 pass=$(grep -c '^ok ' "$report" || true)

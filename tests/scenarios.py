@@ -29,8 +29,9 @@ class Check:
 class Ctx:
     """A finished boot as the checks see it."""
 
-    def __init__(self, boot, system_map):
+    def __init__(self, boot, system_map, variant):
         self.boot = boot
+        self.variant = variant
         self.lines = boot.lines
         self.text = boot.text
         self.system_map = system_map
@@ -135,6 +136,13 @@ def poweroff_outcome(c):
     return True, "blocked in " + " <- ".join(frames[:8])
 
 
+def implementation_is_variant(c):
+    """The kernel runs the implementation this variant is meant to test."""
+    m = re.search(r"^harness: implementation (\S+)", c.text, re.M)
+    impl = m.group(1) if m else "unknown"
+    return impl == c.variant, f"kernel runs the {impl} implementation"
+
+
 REACHED_INIT = Check("reached-init", has(r"^harness: init on"))
 SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
 
@@ -153,10 +161,15 @@ SCENARIOS = [
         """
 ktap_plan sdei-active 1
 ktap_check cpus-online test "$(cat /sys/devices/system/cpu/online)" = 0-3
+if grep -q ' sdei_nmi_handler$' /proc/kallsyms; then impl=c
+elif grep -q '17arm_sdei_nmi_rust' /proc/kallsyms; then impl=rust
+else impl=none; fi
+echo "harness: implementation $impl"
 dump_dmesg
 """,
         SANITY + [
             Check("cpus-online", guest_ok("cpus-online")),
+            Check("implementation-is-variant", implementation_is_variant),
             Check("sdei-detected", has(r"sdei: SDEIv1\.0 \(0x0\) detected in firmware"), sdei=True),
             Check("sdei-nmi-active", has(r"sdei_nmi: using SDEI cross-CPU NMI"), sdei=True),
         ]),

@@ -23,11 +23,6 @@ def ktap(name, results):
     return out
 
 
-@pytest.fixture
-def variant(request):
-    return request.config.getoption("--variant")
-
-
 @pytest.mark.parametrize("firmware", ["tf-a", "no-firmware"])
 @pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_scenario(sc, firmware, variant):
@@ -38,7 +33,7 @@ def test_scenario(sc, firmware, variant):
     boot = vm.boot(sc.script, variant=variant, firmware=firmware == "tf-a",
                    append=sc.append, extra_files=extra, timeout=sc.timeout,
                    expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
-    ctx = Ctx(boot, os.path.join(vm.BUILD, variant, "System.map"))
+    ctx = Ctx(boot, os.path.join(vm.BUILD, variant, "System.map"), variant)
 
     results, failures = [], []
     for chk in sc.checks:
