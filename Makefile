@@ -22,7 +22,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios clean-build
+	demo run test scenarios check bisect-check figures clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -38,6 +38,9 @@ help:
 	@echo "  guest       build the busybox initramfs with the test payloads"
 	@echo "  run         boot to an interactive shell on TF-A; CMD='...' runs one command and exits"
 	@echo "  scenarios   run the scenario tests only (no setup or build); S=pattern selects"
+	@echo "  check       quality gates: checkpatch --strict, rustfmtcheck, clippy warnings"
+	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
+	@echo "  figures     size and handler-path figures, C vs Rust"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
 	@echo "  VARIANT=c|rust     kernel for kernel/run/demo: c = upstream C driver, rust = the Rust port"
@@ -87,6 +90,15 @@ endif
 
 scenarios:
 	@bash scripts/test.sh --no-build $(if $(S),-k '$(S)')
+
+check:
+	@bash scripts/check.sh
+
+bisect-check: tree
+	@bash scripts/bisect-check.sh
+
+figures:
+	@python3 scripts/figures.py
 
 test: setup
 	@bash scripts/test.sh $(if $(S),-k '$(S)')

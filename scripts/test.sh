@@ -26,6 +26,12 @@ fi
 
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
+
+gates=skipped
+if [[ " $variants " == *" rust "* ]]; then
+	log "quality gates (checkpatch, rustfmtcheck, clippy)"
+	if bash "$TOP/scripts/check.sh" | tee "$RESULTS/quality-gates.txt"; then gates=ok; else gates=failed; fi
+fi
 log "scenario tests (variants: $variants)"
 python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --durations=0 --durations-min=1 \
 	--variants "${variants// /,}" "$@"
@@ -58,6 +64,11 @@ fi
 
 pass=$(grep -c '^ok ' "$report" || true)
 fail=$(grep -c '^not ok ' "$report" || true)
-log "scenarios took $(( $(date +%s) - t0 )) s"
-echo "scenarios: $pass passed, $fail failed"
+log "scenario boots: $pass passed, $fail failed; quality gates: $gates"
+case $gates in
+ok) pass=$((pass + 1)) ;;
+failed) fail=$((fail + 1)); rc=1 ;;
+esac
+log "test run took $(( $(date +%s) - t0 )) s"
+echo "$pass passed, $fail failed"
 exit $rc

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bisectability: build the kernel (rust variant config, CLIPPY=1) after
+# each patch of the series, in its own build directory, then return the
+# tree to the series head.  Prints KTAP; non-zero exit if any step fails.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$BUILD/bisect
+frags=("$TOP/configs/qemu-sdei.config" "$TOP/configs/rust.config")
+[ -d "$TREE/.git" ] || die "no tree: run 'make tree'"
+[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
+	die "$TREE has uncommitted changes"
+head=$(git -C "$TREE" rev-parse HEAD)
+branch=$(git -C "$TREE" symbolic-ref --short -q HEAD || echo "$head")
+commits=$(git -C "$TREE" rev-list --reverse sdei-base..HEAD)
+restore() { git -C "$TREE" checkout -q "$branch"; }
+trap restore EXIT
+
+mkdir -p "$out"
+echo "KTAP version 1"
+echo "1..$(wc -w <<<"$commits")"
+i=0 fail=0
+for c in $commits; do
+	i=$((i + 1))
+	subject=$(git -C "$TREE" log -1 --format=%s "$c")
+	git -C "$TREE" checkout -q "$c"
+	(cd "$TREE" && ARCH=arm64 LLVM=$LLVM_SUFFIX scripts/kconfig/merge_config.sh -n -O "$out" \
+		"${frags[@]}" >"$out/merge.log" 2>&1)
+	t0=$(date +%s)
+	if kmake "$out" CLIPPY=1 -j"$(nproc)" Image >"$out/build-$i.log" 2>&1; then
+		warn=$(grep -c '^warning' "$out/build-$i.log")
+		echo "ok $i $subject # built in $(( $(date +%s) - t0 )) s, $warn warnings"
+	else
+		echo "not ok $i $subject # build failed, see $out/build-$i.log"
+		grep -E '^(error|.*error:)' "$out/build-$i.log" | head -5 | sed 's/^/# /'
+		fail=1
+	fi
+done
+exit $fail
