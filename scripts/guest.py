@@ -7,7 +7,8 @@ guest.py base OUT SYSROOT GUESTDIR
     (resolved from SYSROOT by DT_NEEDED), /init and /harness/* from GUESTDIR.
 guest.py extra OUT [DEST=SRC ...]
     a small archive appended to the base one for a single boot, e.g.
-    run.sh=/tmp/x.sh boot/Image=.../Image
+    run.sh=/tmp/x.sh boot/Image=.../Image kselftest=DIR (a directory is
+    copied whole)
 
 No root needed: device nodes are written straight into the archive.
 """
@@ -127,7 +128,14 @@ def extra(out, pairs):
     c = Cpio(out)
     for pair in pairs:
         dest, src = pair.split("=", 1)
-        c.copy(dest, src)
+        if os.path.isdir(src):
+            for root, dirs, files in os.walk(src):
+                dirs.sort()
+                rel = os.path.relpath(root, src)
+                for name in sorted(files):
+                    c.copy(os.path.normpath(os.path.join(dest, rel, name)), os.path.join(root, name))
+        else:
+            c.copy(dest, src)
     c.close()
 
 

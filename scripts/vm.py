@@ -23,6 +23,7 @@ CACHE = os.environ.get("SDEI_CACHE") or os.path.join(
 BUILD = os.environ.get("BUILD") or os.path.join(CACHE, "build")
 FIRMWARE = os.path.join(CACHE, "tf-a", "current", "flash.bin")
 BASE_CPIO = os.path.join(CACHE, "guest", "base.cpio")
+KSELFTEST = os.path.join(CACHE, "guest", "kselftest")
 QEMU = "qemu-system-aarch64"
 
 KERNEL_ADDR = 0x40200000     # TF-A's PRELOADED_BL33_BASE

@@ -143,6 +143,22 @@ def implementation_is_variant(c):
     return impl == c.variant, f"kernel runs the {impl} implementation"
 
 
+def kselftest(name, expect_pass=True):
+    """run_kselftest.sh's verdict on one test: passed, not skipped."""
+    def fn(c):
+        m = re.search(rf"^(not ok|ok) \d+ selftests: drivers/sdei_nmi: {name}(.*)$", c.text, re.M)
+        if not m:
+            return False, "no result"
+        ok = m.group(1) == "ok" and "SKIP" not in m.group(2)
+        return ok, "" if ok else (m.group(1) + m.group(2)).strip()
+    return fn
+
+
+def kselftests_ran(c):
+    n = len(re.findall(r"^(?:not ok|ok) \d+ selftests: drivers/sdei_nmi: ", c.text, re.M))
+    return n == 3, f"{n} of 3 results"
+
+
 REACHED_INIT = Check("reached-init", has(r"^harness: init on"))
 SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
 
@@ -251,5 +267,20 @@ dump_dmesg
         ],
         append="nmi_watchdog=0"),
 ]
+
+SCENARIOS.append(Scenario(
+    "kselftests",
+    "The series' kselftests in the guest: driver state, kprobe refusal on the handler path, "
+    "backtrace of a wedged CPU (run last).",
+    """
+cd /kselftest && SDEI_NMI_WEDGE=1 ./run_kselftest.sh -c drivers/sdei_nmi
+""",
+    SANITY + [
+        Check("kselftests-ran", kselftests_ran),
+        Check("sdei_nmi_state.sh", kselftest("sdei_nmi_state.sh"), sdei=True),
+        Check("sdei_nmi_kprobe.sh", kselftest("sdei_nmi_kprobe.sh"), sdei=True),
+        Check("sdei_nmi_backtrace.sh", kselftest("sdei_nmi_backtrace.sh"), sdei=True),
+    ],
+    append="nmi_watchdog=0", extra="kselftest"))
 
 BY_NAME = {s.name: s for s in SCENARIOS}

@@ -29,6 +29,8 @@ def test_scenario(sc, firmware, variant):
     extra = None
     if sc.extra == "kdump":
         extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
+    elif sc.extra == "kselftest":
+        extra = {"kselftest": vm.KSELFTEST}
     tag = f"{variant}-{sc.name}-{firmware}"
     boot = vm.boot(sc.script, variant=variant, firmware=firmware == "tf-a",
                    append=sc.append, extra_files=extra, timeout=sc.timeout,
