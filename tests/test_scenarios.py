@@ -19,6 +19,8 @@ RESULTS = os.path.join(vm.CACHE, "results")
 def ktap(name, results):
     out = [f"    # Subtest: {name}", f"    1..{len(results)}"]
     for i, (cname, ok, detail) in enumerate(results, 1):
+        # A '#' in the detail would read as a KTAP directive (e.g. SKIP).
+        detail = detail.replace("#", "").strip()
         out.append(f"    {'ok' if ok else 'not ok'} {i} {cname}" + (f" # {detail}" if detail else ""))
     return out
 
