@@ -282,5 +282,3 @@ cd /kselftest && SDEI_NMI_WEDGE=1 ./run_kselftest.sh -c drivers/sdei_nmi
         Check("sdei_nmi_backtrace.sh", kselftest("sdei_nmi_backtrace.sh"), sdei=True),
     ],
     append="nmi_watchdog=0", extra="kselftest"))
-
-BY_NAME = {s.name: s for s in SCENARIOS}
