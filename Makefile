@@ -22,7 +22,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios check bisect-check figures clean-build
+	demo run test scenarios check bisect-check figures bench clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -41,9 +41,11 @@ help:
 	@echo "  check       quality gates: checkpatch --strict, rustfmtcheck, clippy warnings"
 	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
 	@echo "  figures     size and handler-path figures, C vs Rust"
+	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust (ROUNDS=5 boots each)"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
-	@echo "  VARIANT=c|rust     kernel for kernel/run/demo: c = upstream C driver, rust = the Rust port"
+	@echo "  VARIANT=c|rust|kunit  kernel for kernel/run/demo: c = upstream C driver, rust = the Rust port,"
+	@echo "                     kunit = the Rust port with its KUnit tests (a test kernel)"
 	@echo "                     (configs/VARIANT.config on top of configs/qemu-sdei.config)"
 	@echo "  VARIANTS='c rust'  variants that test/scenarios run the parity matrix on"
 	@echo "  LINUX_SRC=DIR      use your own v7.3 tree as the base instead of Debian's linux-source-7.3"
@@ -99,6 +101,9 @@ bisect-check: tree
 
 figures:
 	@python3 scripts/figures.py
+
+bench:
+	@python3 scripts/bench_stop.py $(or $(ROUNDS),5)
 
 test: setup
 	@bash scripts/test.sh $(if $(S),-k '$(S)')

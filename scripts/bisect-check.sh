@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Bisectability: build the kernel (rust variant config, CLIPPY=1) after
-# each patch of the series, in its own build directory, then return the
-# tree to the series head.  Prints KTAP; non-zero exit if any step fails.
+# Bisectability: build the kernel (kunit variant config: every option of
+# the series on, the KUnit tests and doc examples included; CLIPPY=1)
+# after each patch of the series, in its own build directory, then return
+# the tree to the series head.  Prints KTAP; non-zero exit if any step
+# fails to build or warns.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/bisect
-frags=("$TOP/configs/qemu-sdei.config" "$TOP/configs/rust.config")
+frags=("$TOP/configs/qemu-sdei.config" "$TOP/configs/kunit.config")
 [ -d "$TREE/.git" ] || die "no tree: run 'make tree'"
 [ -z "$(git -C "$TREE" status --porcelain --untracked-files=no)" ] ||
 	die "$TREE has uncommitted changes"
@@ -30,8 +32,14 @@ for c in $commits; do
 		"${frags[@]}" >"$out/merge.log" 2>&1)
 	t0=$(date +%s)
 	if kmake "$out" CLIPPY=1 -j"$(nproc)" Image >"$out/build-$i.log" 2>&1; then
-		warn=$(grep -c '^warning' "$out/build-$i.log")
-		echo "ok $i $subject # built in $(( $(date +%s) - t0 )) s, $warn warnings"
+		warn=$(grep -cE '(^|: )warning' "$out/build-$i.log")
+		if [ "$warn" -eq 0 ]; then
+			echo "ok $i $subject # built in $(( $(date +%s) - t0 )) s, 0 warnings"
+		else
+			echo "not ok $i $subject # $warn warnings, see $out/build-$i.log"
+			grep -E '(^|: )warning' "$out/build-$i.log" | head -5 | sed 's/^/# /'
+			fail=1
+		fi
 	else
 		echo "not ok $i $subject # build failed, see $out/build-$i.log"
 		grep -E '^(error|.*error:)' "$out/build-$i.log" | head -5 | sed 's/^/# /'

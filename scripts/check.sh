@@ -7,8 +7,10 @@
 #    MAINTAINERS entry does cover.  Missing Signed-off-by is ignored: the
 #    patches carry the project identity and the submitter signs off.
 #  - rustfmtcheck.
-#  - no compiler or clippy warning in the rust variant's build log (that
-#    variant is built with CLIPPY=1).
+#  - no compiler or clippy warning in the build logs of the rust and kunit
+#    variants (both built with CLIPPY=1).
+#  - W=1: no warning naming a file the series touches.
+#  - make rustdoc: no warning.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +24,7 @@ patches=$(ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v 0
 echo "KTAP version 1"
 echo "1..1"
 echo "    # Subtest: quality-gates"
-echo "    1..$(( $(wc -w <<<"$patches") + 2 ))"
+echo "    1..$(( $(wc -w <<<"$patches") + 4 ))"
 
 for p in $patches; do
 	out=$("$TREE/scripts/checkpatch.pl" --strict --no-tree -q --ignore MISSING_SIGN_OFF "$p" 2>&1)
@@ -48,10 +50,52 @@ fi
 
 # The whole kernel builds without a warning (C, rustc or clippy), so any
 # warning in the build log is the series' doing.
-warn=$(grep -E '(^|: )warning:' "$BUILD/rust/build.log" 2>/dev/null | head -3)
+# Both Rust variants are built with CLIPPY=1: rust, and kunit for the tests.
+logs=("$BUILD/rust/build.log")
+[ -f "$BUILD/kunit/build.log" ] && logs+=("$BUILD/kunit/build.log")
+warn=$(grep -HE '(^|: )warning:' "${logs[@]}" 2>/dev/null | head -3)
 if [ -z "$warn" ]; then result OK "no-clippy-or-compiler-warnings"; else
 	result FAIL "no-clippy-or-compiler-warnings" "$(head -1 <<<"$warn")"
 	sed 's/^/    # /' <<<"$warn"
+fi
+
+# Files the series touches: a warning elsewhere is not the series' doing.
+touched=$(git -C "$TREE" diff --name-only sdei-base HEAD 2>/dev/null)
+ours() {	# warnings (with 3 lines of context, for rustc's "--> file") naming a touched file
+	local pat
+	pat=$(printf '%s\n' $touched | sed 's/[.]/\\./g' | paste -sd'|')
+	[ -n "$pat" ] || return 0
+	grep -A3 -E '(^|: )warning' "$1" | grep -E "$pat" | head -5
+}
+
+# W=1: the series' directories and the kernel crate built with extra
+# warnings, in a build directory of their own (the kunit variant's config:
+# every option of the series on), so the other builds keep their flags.
+w1=$BUILD/w1
+mkdir -p "$w1"
+cmp -s "$BUILD/kunit/.config" "$w1/.config" || cp "$BUILD/kunit/.config" "$w1/.config"
+if kmake "$w1" W=1 olddefconfig >/dev/null 2>&1 &&
+	kmake "$w1" W=1 -j"$(nproc)" drivers/firmware/ >"$w1/build.log" 2>&1; then
+	warn=$(ours "$w1/build.log")
+	if [ -z "$warn" ]; then result OK "w1-no-new-warnings"; else
+		result FAIL "w1-no-new-warnings" "$(head -1 <<<"$warn")"
+		sed 's/^/    # /' <<<"$warn" | head -10
+	fi
+else
+	result FAIL "w1-no-new-warnings" "W=1 build failed"
+	tail -20 "$w1/build.log" | sed 's/^/    # /'
+fi
+
+# rustdoc: the kernel crate's documentation, the series' modules included.
+if kmake "$BUILD/kunit" rustdoc >"$BUILD/kunit/rustdoc.log" 2>&1; then
+	warn=$(grep -E '(^|: )warning' "$BUILD/kunit/rustdoc.log" | head -3)
+	if [ -z "$warn" ]; then result OK "rustdoc-no-warnings"; else
+		result FAIL "rustdoc-no-warnings" "$(head -1 <<<"$warn")"
+		grep -A8 -E '(^|: )warning' "$BUILD/kunit/rustdoc.log" | head -20 | sed 's/^/    # /'
+	fi
+else
+	result FAIL "rustdoc-no-warnings" "make rustdoc failed"
+	tail -20 "$BUILD/kunit/rustdoc.log" | sed 's/^/    # /'
 fi
 
 echo "$([ $fail -eq 0 ] && echo ok || echo "not ok") 1 quality-gates"

@@ -16,7 +16,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vm  # noqa: E402  (for the cache paths)
 
-OBJ = {"c": "drivers/firmware/arm_sdei_nmi.o", "rust": "drivers/firmware/arm_sdei_nmi_rust.o"}
+OBJ = {"c": ["drivers/firmware/arm_sdei_nmi.o"],
+       "rust": ["drivers/firmware/arm_sdei_nmi_rust.o", "drivers/firmware/arm_sdei_nmi_glue.o"]}
 OBJDUMP = "llvm-objdump-19"
 SIZE = "llvm-size-19"
 
@@ -99,14 +100,19 @@ def handler_paths(obj):
 def main():
     build = vm.BUILD
     rows, figs = [], {}
-    for v, rel in OBJ.items():
-        obj = os.path.join(build, v, rel)
-        if not os.path.exists(obj):
-            sys.exit(f"figures.py: {obj} missing: build VARIANT={v} first")
-        s = sections(obj)
-        stop, bt = handler_paths(obj)
+    for v, rels in OBJ.items():
+        objs = [os.path.join(build, v, rel) for rel in rels]
+        for obj in objs:
+            if not os.path.exists(obj):
+                sys.exit(f"figures.py: {obj} missing: build VARIANT={v} first")
+        s = {"text": 0, "init": 0, "data": 0}
+        for obj in objs:
+            for k, n in sections(obj).items():
+                s[k] += n
+        stop, bt = handler_paths(objs[0])
         figs[v] = (s, stop, bt)
-        rows.append(f"| {v} | `{rel}` | {s['text']} | {s['init']} | {s['data']} | {stop} | {bt} |")
+        names = " + ".join(f"`{os.path.basename(r)}`" for r in rels)
+        rows.append(f"| {v} | {names} | {s['text']} | {s['init']} | {s['data']} | {stop} | {bt} |")
     c, r = figs["c"], figs["rust"]
     ratio_text = r[0]["text"] / c[0]["text"]
     ratio_all = (r[0]["text"] + r[0]["init"]) / (c[0]["text"] + c[0]["init"])
@@ -117,6 +123,13 @@ def main():
     print()
     print(f"Rust/C: resident text {ratio_text:.2f}x, all text {ratio_all:.2f}x (goal: at most 1.25x); "
           f"stop path {r[1]}/{c[1]}, backtrace path {r[2]}/{c[2]} (goal: within 10%).")
+    bench = os.path.join(vm.CACHE, "results", "stop-rung.md")
+    if os.path.exists(bench):
+        print()
+        with open(bench) as f:
+            print(f.read().rstrip())
+    else:
+        print("\nStop rung: no figures yet (make bench).")
 
 
 if __name__ == "__main__":

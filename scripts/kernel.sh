@@ -50,12 +50,15 @@ kmake "$out" -s rustavailable >/dev/null 2>&1 || {
 	kmake "$out" rustavailable >&2 || true
 	die "Rust is not available for this kernel build (run 'make setup')"
 }
-# The Rust variant is always built through clippy (CLIPPY=1): its lints
+# The Rust variants are always built through clippy (CLIPPY=1): its lints
 # are part of the quality gates (scripts/check.sh reads build.log).
 lint=()
-[ "$variant" = rust ] && lint=(CLIPPY=1)
+[ "$variant" != c ] && lint=(CLIPPY=1)
+# kunit.py runs the KUnit kernel from Image.gz.
+targets=(Image)
+[ "$variant" = kunit ] && targets+=(Image.gz)
 build() {
-	kmake "$out" "${lint[@]}" -j"$(nproc)" Image >"$out/build.log" 2>&1 || {
+	kmake "$out" "${lint[@]}" -j"$(nproc)" "${targets[@]}" >"$out/build.log" 2>&1 || {
 		grep -E 'error|Error' "$out/build.log" | head -20 >&2
 		tail -20 "$out/build.log" >&2
 		return 1

@@ -17,7 +17,10 @@ t0=$(date +%s)
 
 if [ $build -eq 1 ]; then
 	bash "$TOP/scripts/tree.sh" materialise || die "build failed"
-	for v in $variants; do
+	kernels=$variants
+	# The Rust implementation's KUnit tests run in their own test kernel.
+	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit"
+	for v in $kernels; do
 		bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
 	done
 	bash "$TOP/scripts/firmware.sh" &&

@@ -11,6 +11,21 @@ import re
 import vmcore
 
 WEDGE = "wedge_cpu 1 && ktap_result OK wedge-cpu1 || ktap_result FAIL wedge-cpu1"
+# Every page and slab allocation, with the stack that made it, while a
+# request runs: none may come from the service (no allocation after init).
+# Events are enabled before the wedge and never disabled: (un)registering
+# them waits for every CPU, and a wedged CPU never answers.
+KMEM_TRACE_ON = """T=/sys/kernel/tracing
+[ -e $T/trace ] || mount -t tracefs nodev $T
+echo 1 >$T/options/stacktrace
+echo 1 >$T/events/kmem/kmalloc/enable
+echo 1 >$T/events/kmem/kmem_cache_alloc/enable
+echo 1 >$T/events/kmem/mm_page_alloc/enable"""
+KMEM_TRACE_OFF = """echo 0 >$T/tracing_on
+echo "harness: allocations traced $(grep -cE ' (kmalloc|kmem_cache_alloc|mm_page_alloc):' $T/trace)"
+echo "harness: allocation stack lines $(grep -c '=> ' $T/trace)"
+echo "harness: allocation stacks through the service $(grep -cE '=> .*sdei_nmi' $T/trace)"
+grep -E '=> .*sdei_nmi' $T/trace | head -5"""
 LKDTM_SPIN = "lkdtm_HARDLOCKUP"
 
 
@@ -111,6 +126,52 @@ def prstatus_all_cpus(c):
     return len(notes) == 4, f"{len(notes)} PRSTATUS notes (pids {[n[0] for n in notes]})"
 
 
+def stop_rung_ms(c):
+    """The SDEI stop rung's time, from its log line (printed right before the
+    first signal) to "Starting crashdump kernel..." (printed once
+    crash_smp_send_stop() has seen every target offline), in ms."""
+    t = {}
+    for key, pat in (("rung", r"SMP: retry stop with SDEI NMI for CPUs 1-3$"),
+                     ("kexec", r"Starting crashdump kernel\.\.\.$")):
+        m = re.search(r"^\[\s*(\d+\.\d+)\] " + pat, c.text, re.M)
+        if m:
+            t[key] = float(m.group(1))
+    if len(t) < 2:
+        return None
+    return (t["kexec"] - t["rung"]) * 1000
+
+
+def stop_rung_timed(c):
+    ms = stop_rung_ms(c)
+    if ms is None:
+        return False, "no SDEI stop rung for CPUs 1-3 followed by the crashdump kernel"
+    return True, f"stop rung: 3 CPUs offline in {ms:.3f} ms"
+
+
+def prstatus_wedged_cpus(c):
+    """Every wedged task left a PRSTATUS note with its pc in the LKDTM spin."""
+    syms = vmcore.SymbolMap(c.system_map)
+    pids = [int(p) for p in re.findall(r"^harness: wedge pid (\d+)", c.text, re.M)]
+    where = {npid: syms.lookup(pc) for npid, pc, _ in kdump_notes(c)}
+    spinning = [p for p in pids if (where.get(p) or "").startswith(LKDTM_SPIN + "+")]
+    return (len(pids) == 3 and len(spinning) == 3,
+            f"{len(spinning)} of {len(pids)} wedged tasks captured in {LKDTM_SPIN}")
+
+
+def no_allocation_by_service(c):
+    """Allocations were traced (the tracing works) and no allocation stack
+    runs through the service (C: sdei_nmi_*; Rust: arm_sdei_nmi_rust's
+    symbols, whose mangled names contain "sdei_nmi" too)."""
+    total = re.search(r"^harness: allocations traced (\d+)", c.text, re.M)
+    ours = re.search(r"^harness: allocation stacks through the service (\d+)", c.text, re.M)
+    frames = re.search(r"^harness: allocation stack lines (\d+)", c.text, re.M)
+    if not total or not ours or not frames:
+        return False, "no allocation trace"
+    n, f, k = int(total.group(1)), int(frames.group(1)), int(ours.group(1))
+    return (n > 0 and f > 0 and k == 0,
+            f"{n} allocations traced during sysrq-l ({f} stack lines), {k} in the service")
+
+
 def cpu1_pc_in_spin(c):
     pid, syms = wedge_pid(c), vmcore.SymbolMap(c.system_map)
     notes = kdump_notes(c)
@@ -194,15 +255,18 @@ dump_dmesg
         "CPU 1 spins with interrupts masked; sysrq-l from CPU 0 gets its backtrace.",
         f"""
 ktap_plan backtrace-wedged 2
+{KMEM_TRACE_ON}
 {WEDGE}
 echo l >/proc/sysrq-trigger
 ktap_result OK sysrq-l-returned
+{KMEM_TRACE_OFF}
 dump_dmesg
 """,
         SANITY + [
             Check("wedge-cpu1", guest_ok("wedge-cpu1")),
             Check("sysrq-l-returned", guest_ok("sysrq-l-returned")),
             Check("cpu1-backtrace-in-lkdtm-spin", backtrace_of_cpu1_after_sysrq, sdei=True),
+            Check("no-allocation-by-service", no_allocation_by_service),
         ],
         append="nmi_watchdog=0"),
     Scenario(
@@ -244,6 +308,40 @@ sleep 60
             Check("vmcore-readable", guest_ok("vmcore-readable")),
             Check("prstatus-every-cpu", prstatus_all_cpus, sdei=True),
             Check("cpu1-pc-in-lkdtm-spin", cpu1_pc_in_spin, sdei=True),
+        ],
+        append="crashkernel=256M nmi_watchdog=0",
+        extra="kdump"),
+    Scenario(
+        "kdump-wedged3",
+        "CPUs 1-3 spin with interrupts masked; the crash stop reaches all three, "
+        "and the log times the SDEI stop rung (make figures compares c and rust).",
+        f"""
+ktap_plan kdump-wedged3 3
+ktap_check kexec-load kexec -p -i /boot/Image --initrd=/boot/initrd \\
+	--append="console=ttyAMA0 panic=-1 nr_cpus=1 reset_devices"
+ktap_check crash-kernel-loaded grep -qx 1 /sys/kernel/kexec_crash_loaded
+for n in 1 2 3; do
+	taskset -c $n sh -c 'echo HARDLOCKUP >/sys/kernel/debug/provoke-crash/DIRECT' &
+	echo "harness: wedge pid $!"
+done
+i=0
+while [ "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -lt 3 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ktap_check wedge-cpus123 test "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -eq 3
+sleep 0.5
+sysrq c
+sleep 60
+""",
+        SANITY + [
+            Check("kexec-load", guest_ok("kexec-load")),
+            Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded")),
+            Check("wedge-cpus123", guest_ok("wedge-cpus123")),
+            Check("capture-kernel-init", has(r"^harness: capture kernel up")),
+            Check("vmcore-readable", guest_ok("vmcore-readable")),
+            Check("stop-rung-timed", stop_rung_timed, sdei=True),
+            Check("prstatus-every-cpu", prstatus_all_cpus, sdei=True),
+            Check("wedged-pcs-in-lkdtm-spin", prstatus_wedged_cpus, sdei=True),
         ],
         append="crashkernel=256M nmi_watchdog=0",
         extra="kdump"),
