@@ -6,8 +6,8 @@ kernel (configs/kunit.config).
 tf-a: booted on TF-A with SDEI by the harness; every test must pass, the
 live delivery test included.
 no-firmware: booted by the kernel's own runner (kunit.py exec --arch=arm64,
-no secure world); the live test must report SKIP, not FAIL, and every other
-test must pass.
+no secure world); the tests that need SDEI must report SKIP, not FAIL, and
+every other test must pass.
 
 Both runs are read by the kernel's parser (kunit.py parse --json).
 """
@@ -27,6 +27,7 @@ VARIANT = "kunit"
 SUITE = "sdei_nmi"
 LIVE = "backtrace_reaches_cpu_with_irqs_masked"
 PURE = "signal_failure_reported_once_per_cpu"
+REFUSED = "second_registration_refused"
 TIMEOUT = 600
 
 
@@ -101,6 +102,9 @@ def test_kunit(firmware, request):
          res.get(f"{SUITE}.{LIVE}") == live_want,
          # Lower case: "# SKIP" at the start of a KTAP comment is a directive.
          f"got {res.get(f'{SUITE}.{LIVE}', 'missing').lower()}, want {live_want.lower()}"),
+        (f"{REFUSED}-{'passes' if firmware == 'tf-a' else 'skips'}",
+         res.get(f"{SUITE}.{REFUSED}") == live_want,
+         f"got {res.get(f'{SUITE}.{REFUSED}', 'missing').lower()}, want {live_want.lower()}"),
         ("doctests-pass", any(k.startswith("rust_doctests_kernel.") for k in res)
          and not any(k.startswith("rust_doctests_kernel.") and v in ("FAIL", "ERROR")
                      for k, v in res.items()),
