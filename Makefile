@@ -22,7 +22,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios check bisect-check figures bench clean-build
+	demo run test scenarios check bisect-check figures bench bench-watchdog clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -42,6 +42,7 @@ help:
 	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
 	@echo "  figures     size and handler-path figures, C vs Rust"
 	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust (ROUNDS=5 boots each)"
+	@echo "  bench-watchdog hardlockup detection latency for watchdog_thresh 2, 5, 10 (ROUNDS=3)"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
 	@echo "  VARIANT=c|rust|kunit  kernel for kernel/run/demo: c = upstream C driver, rust = the Rust port,"
@@ -104,6 +105,9 @@ figures:
 
 bench:
 	@python3 scripts/bench_stop.py $(or $(ROUNDS),5)
+
+bench-watchdog:
+	@python3 scripts/bench_watchdog.py $(or $(ROUNDS),3)
 
 test: setup
 	@bash scripts/test.sh $(if $(S),-k '$(S)')

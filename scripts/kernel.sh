@@ -30,13 +30,24 @@ configure() {
 	kmake "$out" olddefconfig >/dev/null
 	# merge_config only warns when Kconfig drops a requested option; a
 	# dropped option here means a broken harness, so fail and name it.
+	# A later fragment overrides an earlier one, as in merge_config.
 	local bad=0 line sym
+	local -A want=()
 	while read -r line; do
 		case $line in
-		CONFIG_*=*) sym=${line%%=*}
-			grep -qx "$line" "$out/.config" || { echo "config: $line requested, got: $(grep -E "^(# )?$sym[= ]" "$out/.config" || echo unset)" >&2; bad=1; } ;;
+		CONFIG_*=*) want[${line%%=*}]=$line ;;
+		"# CONFIG_"*" is not set") sym=${line#\# }; want[${sym%% *}]=$line ;;
 		esac
 	done < <(cat "${frags[@]}")
+	for sym in "${!want[@]}"; do
+		line=${want[$sym]}
+		case $line in
+		"# "*) grep -q "^$sym=" "$out/.config" || continue ;;
+		*) grep -qx "$line" "$out/.config" && continue ;;
+		esac
+		echo "config: $line requested, got: $(grep -E "^(# )?$sym[= ]" "$out/.config" || echo unset)" >&2
+		bad=1
+	done
 	return $bad
 }
 

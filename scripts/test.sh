@@ -19,7 +19,7 @@ if [ $build -eq 1 ]; then
 	bash "$TOP/scripts/tree.sh" materialise || die "build failed"
 	kernels=$variants
 	# The Rust implementation's KUnit tests run in their own test kernel.
-	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit"
+	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit watchdog"
 	for v in $kernels; do
 		bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
 	done

@@ -70,9 +70,11 @@ class Ctx:
         return -1
 
     def guest_ktap(self):
-        """{name: ok} from the guest's KTAP result lines."""
+        """{name: ok} from the guest's KTAP result lines.  A name ends at the
+        first character a test name does not have: the console can append
+        kernel output to the line (seen: "ok 2 sysrq-l-returned[    1.61] CPU: 1")."""
         res = {}
-        for m in re.finditer(r"^(not ok|ok) \d+ (\S+)", self.text, re.M):
+        for m in re.finditer(r"^(not ok|ok) \d+ ([\w.-]+)", self.text, re.M):
             res[m.group(2)] = m.group(1) == "ok"
         return res
 

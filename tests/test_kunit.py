@@ -28,6 +28,7 @@ SUITE = "sdei_nmi"
 LIVE = "backtrace_reaches_cpu_with_irqs_masked"
 PURE = "signal_failure_reported_once_per_cpu"
 REFUSED = "second_registration_refused"
+WATCHDOG_TESTS = ("watchdog_pacing", "watchdog_healthy_buddy_never_signalled")
 TIMEOUT = 600
 
 
@@ -105,6 +106,9 @@ def test_kunit(firmware, request):
         (f"{REFUSED}-{'passes' if firmware == 'tf-a' else 'skips'}",
          res.get(f"{SUITE}.{REFUSED}") == live_want,
          f"got {res.get(f'{SUITE}.{REFUSED}', 'missing').lower()}, want {live_want.lower()}"),
+        ("watchdog-pacing-tests-pass",
+         all(res.get(f"{SUITE}.{t}") == "PASS" for t in WATCHDOG_TESTS),
+         " ".join(f"{t}: {res.get(f'{SUITE}.{t}', 'missing').lower()}" for t in WATCHDOG_TESTS)),
         ("doctests-pass", any(k.startswith("rust_doctests_kernel.") for k in res)
          and not any(k.startswith("rust_doctests_kernel.") and v in ("FAIL", "ERROR")
                      for k, v in res.items()),

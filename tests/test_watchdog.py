@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Scenarios of the SDEI hardlockup detector (VARIANT=watchdog: the Rust port
+with CONFIG_ARM_SDEI_NMI_WATCHDOG, which replaces the buddy detector).
+
+Same rules as the parity scenarios: each scenario boots on TF-A, where every
+check must hold, and without firmware, where the sanity checks must hold
+and every SDEI claim must fail.
+"""
+import os
+import re
+
+import pytest
+
+import vm
+from scenarios import SANITY, Check, Ctx, Scenario, guest_ok, has, lacks
+from test_scenarios import RESULTS, ktap
+
+VARIANT = "watchdog"
+WEDGE = "wedge_cpu 1 && ktap_result OK wedge-cpu1 || ktap_result FAIL wedge-cpu1"
+REPORT = r"CPU(\d+): Watchdog detected hard LOCKUP on cpu 1\b"
+
+
+def wait_report(seconds):
+    """Guest: wait up to SECONDS for a hard lockup report on CPU 1."""
+    return (f"wait_klog 'Watchdog detected hard LOCKUP on cpu 1' {seconds} && "
+            "echo 'harness: lockup reported' || echo 'harness: no lockup report'")
+
+
+def ts(line):
+    m = re.match(r"^\[\s*(\d+\.\d+)\]", line)
+    return float(m.group(1)) if m else None
+
+
+def latency(c):
+    """Seconds from the wedge to the report, from the kernel's timestamps."""
+    t0 = t1 = None
+    for line in c.dmesg:
+        if t0 is None and "lkdtm: Performing direct entry HARDLOCKUP" in line:
+            t0 = ts(line)
+        if t1 is None and re.search(REPORT, line):
+            t1 = ts(line)
+    return None if t0 is None or t1 is None else t1 - t0
+
+
+def reported_by_itself(c):
+    """CPU 1 reported its own lockup (so from SDEI context), with its own
+    registers: the report's pc is in the LKDTM spin."""
+    i = c.index(REPORT)
+    if i < 0:
+        return False, "no hard lockup report for cpu 1"
+    by = re.search(REPORT, c.dmesg[i]).group(1)
+    pcs = [l for l in c.dmesg[i:i + 40] if re.search(r"\bpc : ", l)]
+    pc = pcs[0].split("pc : ", 1)[1].strip() if pcs else "none"
+    ok = by == "1" and pc.startswith("lkdtm_HARDLOCKUP+")
+    return ok, f"reported by CPU{by}, pc : {pc}"
+
+
+def within(limit):
+    def fn(c):
+        t = latency(c)
+        if t is None:
+            return False, "no report"
+        return t <= limit, f"detected {t:.2f} s after the wedge (limit {limit} s)"
+    return fn
+
+
+DETECTOR_UP = Check("detector-on-sdei", has(r"sdei_nmi: hardlockup detector: each CPU checks itself"),
+                    sdei=True)
+# Inverse claim: the log says the detector is unavailable only without SDEI.
+NOT_UNAVAILABLE = Check("detector-available", lacks(r"hardlockup detector not available"), sdei=True)
+
+SCENARIOS = [
+    Scenario(
+        "hardlockup-detected",
+        "watchdog_thresh=5, CPU 1 wedged: CPU 1 reports its own hard lockup within 2 x 5 s.",
+        f"""
+ktap_plan hardlockup-detected 1
+{WEDGE}
+{wait_report(12)}
+dump_dmesg
+""",
+        SANITY + [
+            Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+            DETECTOR_UP, NOT_UNAVAILABLE,
+            Check("reported-by-cpu1-in-lkdtm-spin", reported_by_itself, sdei=True),
+            Check("detected-within-2x-thresh", within(10), sdei=True),
+        ],
+        append="watchdog_thresh=5"),
+    Scenario(
+        "hardlockup-nmi-watchdog-off",
+        "Control: nmi_watchdog=0, CPU 1 wedged: no hard lockup report.",
+        f"""
+ktap_plan hardlockup-nmi-watchdog-off 1
+{WEDGE}
+{wait_report(12)}
+dump_dmesg
+""",
+        SANITY + [
+            Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+            NOT_UNAVAILABLE,
+            Check("no-report", lacks(r"Watchdog detected hard LOCKUP")),
+        ],
+        append="watchdog_thresh=5 nmi_watchdog=0"),
+    Scenario(
+        "hardlockup-cpumask-excludes-cpu1",
+        "Control: watchdog_cpumask 0,2-3 (sysctl), CPU 1 wedged: no report for CPU 1.",
+        f"""
+ktap_plan hardlockup-cpumask-excludes-cpu1 1
+echo 0,2-3 >/proc/sys/kernel/watchdog_cpumask
+echo "harness: watchdog_cpumask $(cat /proc/sys/kernel/watchdog_cpumask)"
+{WEDGE}
+{wait_report(12)}
+dump_dmesg
+""",
+        SANITY + [
+            Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+            Check("cpumask-set", has(r"^harness: watchdog_cpumask 0,2-3$")),
+            DETECTOR_UP, NOT_UNAVAILABLE,
+            Check("no-report-for-cpu1", lacks(r"Watchdog detected hard LOCKUP on cpu 1\b")),
+        ],
+        append="watchdog_thresh=5"),
+]
+
+
+@pytest.mark.parametrize("firmware", ["tf-a", "no-firmware"])
+@pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_watchdog(sc, firmware, request):
+    if "rust" not in request.config.getoption("--variants").split(","):
+        pytest.skip("the SDEI hardlockup detector is part of the Rust port (VARIANTS has no rust)")
+    tag = f"{VARIANT}-{sc.name}-{firmware}"
+    boot = vm.boot(sc.script, variant=VARIANT, firmware=firmware == "tf-a",
+                   append=sc.append, timeout=sc.timeout, expect_end=sc.expect_end,
+                   logfile=os.path.join(RESULTS, tag + ".log"))
+    ctx = Ctx(boot, os.path.join(vm.BUILD, VARIANT, "System.map"), VARIANT)
+    results, failures = [], []
+    for chk in sc.checks:
+        ok, detail = chk.run(ctx)
+        if firmware == "no-firmware" and chk.sdei:
+            name, passed = f"{chk.name}-fails-without-sdei", not ok
+            detail = detail or ("held without SDEI" if ok else "")
+        else:
+            name, passed = chk.name, ok
+        results.append((name, passed, detail))
+        if not passed:
+            failures.append(f"{name}: {detail}")
+    if boot.timed_out and sc.expect_end:
+        failures.append(f"guest did not finish within {sc.timeout} s")
+    lines = ktap(tag, results)
+    lines.append(f"{'ok' if not failures else 'not ok'} {tag}")
+    with open(os.path.join(RESULTS, tag + ".ktap"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    if failures:
+        pytest.fail("\n".join(failures) + f"\n--- last console lines:\n{boot.tail()}")
