@@ -12,7 +12,7 @@ import re
 import pytest
 
 import vm
-from scenarios import SANITY, Check, Ctx, Scenario, guest_ok, has, lacks
+from scenarios import SANITY, Check, Ctx, Scenario, guest_ok, has, kselftest, lacks
 from test_scenarios import RESULTS, ktap
 
 VARIANT = "watchdog"
@@ -122,15 +122,34 @@ dump_dmesg
 ]
 
 
+SCENARIOS.append(Scenario(
+    "kselftests",
+    "The series' kselftests on the watchdog build: the handler path, which now also reaches "
+    "the CPU-number helper and the watchdog core's check, refuses kprobes.",
+    """
+cd /kselftest && ./run_kselftest.sh -c drivers/sdei_nmi
+""",
+    SANITY + [
+        Check("sdei_nmi_state.sh", kselftest("sdei_nmi_state.sh"), sdei=True),
+        Check("sdei_nmi_kprobe.sh", kselftest("sdei_nmi_kprobe.sh"), sdei=True),
+        Check("watchdog-check-refuses-kprobes",
+              has(r"^# ok \d+ watchdog_hardlockup_check refuses kprobes"), sdei=True),
+        Check("cpu-helper-refuses-kprobes",
+              has(r"^# ok \d+ rust_helper_raw_smp_processor_id refuses kprobes"), sdei=True),
+    ],
+    append="nmi_watchdog=0", extra="kselftest"))
+
+
 @pytest.mark.parametrize("firmware", ["tf-a", "no-firmware"])
 @pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_watchdog(sc, firmware, request):
     if "rust" not in request.config.getoption("--variants").split(","):
         pytest.skip("the SDEI hardlockup detector is part of the Rust port (VARIANTS has no rust)")
     tag = f"{VARIANT}-{sc.name}-{firmware}"
+    extra = {"kselftest": vm.KSELFTEST} if sc.extra == "kselftest" else None
     boot = vm.boot(sc.script, variant=VARIANT, firmware=firmware == "tf-a",
-                   append=sc.append, timeout=sc.timeout, expect_end=sc.expect_end,
-                   logfile=os.path.join(RESULTS, tag + ".log"))
+                   append=sc.append, extra_files=extra, timeout=sc.timeout,
+                   expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
     ctx = Ctx(boot, os.path.join(vm.BUILD, VARIANT, "System.map"), VARIANT)
     results, failures = [], []
     for chk in sc.checks:
