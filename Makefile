@@ -7,10 +7,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 ALL_VARIANTS := c rust
+# Kernels for the Rust port's own tests; test/scenarios build them with rust.
+TEST_VARIANTS := kunit watchdog
 VARIANT ?= c
 VARIANTS ?= $(ALL_VARIANTS)
-ifneq ($(filter-out $(ALL_VARIANTS),$(VARIANT) $(VARIANTS)),)
-$(error VARIANT/VARIANTS must be among: $(ALL_VARIANTS))
+ifneq ($(filter-out $(ALL_VARIANTS) $(TEST_VARIANTS),$(VARIANT)),)
+$(error VARIANT must be among: $(ALL_VARIANTS) $(TEST_VARIANTS))
+endif
+ifneq ($(filter-out $(ALL_VARIANTS),$(VARIANTS)),)
+$(error VARIANTS must be among: $(ALL_VARIANTS))
 endif
 ifneq ($(filter-out 0 1,$(NO_FIRMWARE)),)
 $(error NO_FIRMWARE must be 0 or 1, not '$(NO_FIRMWARE)')
@@ -45,8 +50,9 @@ help:
 	@echo "  bench-watchdog hardlockup detection latency for watchdog_thresh 2, 5, 10 (ROUNDS=3)"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
-	@echo "  VARIANT=c|rust|kunit  kernel for kernel/run/demo: c = upstream C driver, rust = the Rust port,"
-	@echo "                     kunit = the Rust port with its KUnit tests (a test kernel)"
+	@echo "  VARIANT=c|rust|kunit|watchdog  kernel for kernel/run/demo: c = upstream C driver,"
+	@echo "                     rust = the Rust port, kunit = the Rust port with its KUnit tests"
+	@echo "                     (a test kernel), watchdog = the Rust port as hardlockup detector"
 	@echo "                     (configs/VARIANT.config on top of configs/qemu-sdei.config)"
 	@echo "  VARIANTS='c rust'  variants that test/scenarios run the parity matrix on"
 	@echo "  LINUX_SRC=DIR      use your own v7.3 tree as the base instead of Debian's linux-source-7.3"
