@@ -223,6 +223,12 @@ def kselftests_ran(c):
 
 
 REACHED_INIT = Check("reached-init", has(r"^harness: init on"))
+# Load the capture kernel (the boot's extra files: /boot/Image, /boot/initrd).
+KEXEC_LOAD = """ktap_check kexec-load kexec -p -i /boot/Image --initrd=/boot/initrd \\
+	--append="console=ttyAMA0 panic=-1 nr_cpus=1 reset_devices"
+ktap_check crash-kernel-loaded grep -qx 1 /sys/kernel/kexec_crash_loaded"""
+KEXEC_CHECKS = [Check("kexec-load", guest_ok("kexec-load")),
+                Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded"))]
 SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
 
 
@@ -294,17 +300,14 @@ sleep 60
         "CPU 1 spins with interrupts masked; a crash dump still captures its registers.",
         f"""
 ktap_plan kdump-wedged 3
-ktap_check kexec-load kexec -p -i /boot/Image --initrd=/boot/initrd \\
-	--append="console=ttyAMA0 panic=-1 nr_cpus=1 reset_devices"
-ktap_check crash-kernel-loaded grep -qx 1 /sys/kernel/kexec_crash_loaded
+{KEXEC_LOAD}
 {WEDGE}
 echo "harness: wedge pid $WEDGE_PID"
 sysrq c
 sleep 60
 """,
         SANITY + [
-            Check("kexec-load", guest_ok("kexec-load")),
-            Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded")),
+            *KEXEC_CHECKS,
             Check("wedge-cpu1", guest_ok("wedge-cpu1")),
             Check("capture-kernel-init", has(r"^harness: capture kernel up")),
             Check("vmcore-readable", guest_ok("vmcore-readable")),
@@ -319,9 +322,7 @@ sleep 60
         "and the log times the SDEI stop rung (make figures compares c and rust).",
         f"""
 ktap_plan kdump-wedged3 3
-ktap_check kexec-load kexec -p -i /boot/Image --initrd=/boot/initrd \\
-	--append="console=ttyAMA0 panic=-1 nr_cpus=1 reset_devices"
-ktap_check crash-kernel-loaded grep -qx 1 /sys/kernel/kexec_crash_loaded
+{KEXEC_LOAD}
 for n in 1 2 3; do
 	taskset -c $n sh -c 'echo HARDLOCKUP >/sys/kernel/debug/provoke-crash/DIRECT' &
 	echo "harness: wedge pid $!"
@@ -336,8 +337,7 @@ sysrq c
 sleep 60
 """,
         SANITY + [
-            Check("kexec-load", guest_ok("kexec-load")),
-            Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded")),
+            *KEXEC_CHECKS,
             Check("wedge-cpus123", guest_ok("wedge-cpus123")),
             Check("capture-kernel-init", has(r"^harness: capture kernel up")),
             Check("vmcore-readable", guest_ok("vmcore-readable")),

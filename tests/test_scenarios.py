@@ -39,6 +39,12 @@ def test_scenario(sc, firmware, variant):
                    expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
     ctx = Ctx(boot, os.path.join(vm.BUILD, variant, "System.map"), variant)
 
+    report(sc, firmware, boot, ctx, tag)
+
+
+def report(sc, firmware, boot, ctx, tag):
+    """Judge a finished boot by the scenario's checks, write its KTAP to
+    RESULTS/TAG.ktap and fail the test on any failed check."""
     results, failures = [], []
     for chk in sc.checks:
         ok, detail = chk.run(ctx)

@@ -13,7 +13,7 @@ import pytest
 
 import vm
 from scenarios import SANITY, Check, Ctx, Scenario, guest_ok, has, kselftest, lacks
-from test_scenarios import RESULTS, ktap
+from test_scenarios import RESULTS, report
 
 VARIANT = "watchdog"
 WEDGE = "wedge_cpu 1 && ktap_result OK wedge-cpu1 || ktap_result FAIL wedge-cpu1"
@@ -151,22 +151,4 @@ def test_watchdog(sc, firmware, request):
                    append=sc.append, extra_files=extra, timeout=sc.timeout,
                    expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
     ctx = Ctx(boot, os.path.join(vm.BUILD, VARIANT, "System.map"), VARIANT)
-    results, failures = [], []
-    for chk in sc.checks:
-        ok, detail = chk.run(ctx)
-        if firmware == "no-firmware" and chk.sdei:
-            name, passed = f"{chk.name}-fails-without-sdei", not ok
-            detail = detail or ("held without SDEI" if ok else "")
-        else:
-            name, passed = chk.name, ok
-        results.append((name, passed, detail))
-        if not passed:
-            failures.append(f"{name}: {detail}")
-    if boot.timed_out and sc.expect_end:
-        failures.append(f"guest did not finish within {sc.timeout} s")
-    lines = ktap(tag, results)
-    lines.append(f"{'ok' if not failures else 'not ok'} {tag}")
-    with open(os.path.join(RESULTS, tag + ".ktap"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    if failures:
-        pytest.fail("\n".join(failures) + f"\n--- last console lines:\n{boot.tail()}")
+    report(sc, firmware, boot, ctx, tag)
