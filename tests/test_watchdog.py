@@ -12,7 +12,8 @@ import re
 import pytest
 
 import vm
-from scenarios import SANITY, Check, Ctx, Scenario, guest_ok, has, kselftest, lacks
+from scenarios import (KEXEC_CHECKS, KEXEC_LOAD, SANITY, Check, Ctx, Scenario, guest_ok, has,
+                       kdump_notes, kselftest, lacks, prstatus_all_cpus, wedge_pid)
 from test_scenarios import RESULTS, report
 
 VARIANT = "watchdog"
@@ -62,6 +63,12 @@ def within(limit):
             return False, "no report"
         return t <= limit, f"detected {t:.2f} s after the wedge (limit {limit} s)"
     return fn
+
+
+def wedged_task_noted(c):
+    pid = wedge_pid(c)
+    pids = [n[0] for n in kdump_notes(c)]
+    return pid in pids, f"wedged task {pid}, PRSTATUS pids {pids}"
 
 
 DETECTOR_UP = Check("detector-on-sdei", has(r"sdei_nmi: hardlockup detector: each CPU checks itself"),
@@ -123,6 +130,32 @@ dump_dmesg
 
 
 SCENARIOS.append(Scenario(
+    "hardlockup-panic",
+    "nmi_watchdog=panic, capture kernel loaded, CPU 1 wedged: CPU 1 panics from its own check "
+    "and kdump captures every CPU, CPU 1 in the LKDTM spin.",
+    f"""
+ktap_plan hardlockup-panic 3
+{KEXEC_LOAD}
+{WEDGE}
+echo "harness: wedge pid $WEDGE_PID"
+sleep 60
+""",
+    SANITY + [
+        *KEXEC_CHECKS,
+        Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+        Check("panic-on-hard-lockup", has(r"Kernel panic - not syncing: Hard LOCKUP"), sdei=True),
+        Check("capture-kernel-init", has(r"^harness: capture kernel up"), sdei=True),
+        Check("vmcore-readable", guest_ok("vmcore-readable"), sdei=True),
+        Check("reported-by-cpu1-in-lkdtm-spin", reported_by_itself, sdei=True),
+        Check("prstatus-every-cpu", prstatus_all_cpus, sdei=True),
+        # CPU 1 panics itself: panic() saves its registers in __crash_kexec(), as for any
+        # hardlockup panic, so its note is there but its pc is not the spin's.
+        Check("wedged-task-in-vmcore", wedged_task_noted, sdei=True),
+    ],
+    append="watchdog_thresh=5 nmi_watchdog=panic crashkernel=256M",
+    extra="kdump", expect_end=None, timeout=60))
+
+SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests on the watchdog build: the handler path, which now also reaches "
     "the CPU-number helper and the watchdog core's check, refuses kprobes.",
@@ -146,7 +179,11 @@ def test_watchdog(sc, firmware, request):
     if "rust" not in request.config.getoption("--variants").split(","):
         pytest.skip("the SDEI hardlockup detector is part of the Rust port (VARIANTS has no rust)")
     tag = f"{VARIANT}-{sc.name}-{firmware}"
-    extra = {"kselftest": vm.KSELFTEST} if sc.extra == "kselftest" else None
+    extra = None
+    if sc.extra == "kselftest":
+        extra = {"kselftest": vm.KSELFTEST}
+    elif sc.extra == "kdump":
+        extra = {"boot/Image": vm.kernel_image(VARIANT), "boot/initrd": vm.BASE_CPIO}
     boot = vm.boot(sc.script, variant=VARIANT, firmware=firmware == "tf-a",
                    append=sc.append, extra_files=extra, timeout=sc.timeout,
                    expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
