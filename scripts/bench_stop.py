@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests"))
 import vm  # noqa: E402
-from scenarios import SCENARIOS, Ctx, stop_rung_ms  # noqa: E402
+from scenarios import SCENARIOS, boot, stop_rung_ms  # noqa: E402
 
 OUT = os.path.join(vm.CACHE, "results", "stop-rung.md")
 VARIANTS = ("c", "rust")
@@ -30,13 +30,11 @@ def main():
     times = {v: [] for v in VARIANTS}
     for i in range(rounds):
         for v in VARIANTS:
-            extra = {"boot/Image": vm.kernel_image(v), "boot/initrd": vm.BASE_CPIO}
-            boot = vm.boot(sc.script, variant=v, firmware=True, append=sc.append,
-                           extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end)
-            ms = stop_rung_ms(Ctx(boot, os.path.join(vm.BUILD, v, "System.map"), v))
+            ctx = boot(sc, v, True)
+            ms = stop_rung_ms(ctx)
             if ms is None:
-                print(f"round {i + 1} {v}: no stop-rung figure; last console lines:\n{boot.tail(30)}",
-                      file=sys.stderr)
+                print(f"round {i + 1} {v}: no stop-rung figure; last console lines:\n"
+                      f"{ctx.boot.tail(30)}", file=sys.stderr)
                 return 1
             times[v].append(ms)
             print(f"round {i + 1} {v}: {ms:.3f} ms", file=sys.stderr)

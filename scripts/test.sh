@@ -18,7 +18,8 @@ t0=$(date +%s)
 if [ $build -eq 1 ]; then
 	bash "$TOP/scripts/tree.sh" materialise || die "build failed"
 	kernels=$variants
-	# The Rust implementation's KUnit tests run in their own test kernel.
+	# The Rust port's own tests run in kernels of their own: its KUnit
+	# tests (kunit) and its hardlockup detector (watchdog).
 	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit watchdog"
 	for v in $kernels; do
 		bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
@@ -32,7 +33,7 @@ mkdir -p "$RESULTS"
 
 gates=skipped
 if [[ " $variants " == *" rust "* ]]; then
-	log "quality gates (checkpatch, rustfmtcheck, clippy)"
+	log "quality gates (checkpatch, rustfmtcheck, clippy, W=1, rustdoc)"
 	if bash "$TOP/scripts/check.sh" | tee "$RESULTS/quality-gates.txt"; then gates=ok; else gates=failed; fi
 fi
 log "scenario tests (variants: $variants)"

@@ -6,8 +6,10 @@ firmware, or an SDEI claim, which must hold on TF-A and must NOT hold in
 the no-firmware boot (the negative control): a claim that also holds
 without SDEI proves nothing about SDEI.
 """
+import os
 import re
 
+import vm
 import vmcore
 
 WEDGE = "wedge_cpu 1 && ktap_result OK wedge-cpu1 || ktap_result FAIL wedge-cpu1"
@@ -230,6 +232,20 @@ ktap_check crash-kernel-loaded grep -qx 1 /sys/kernel/kexec_crash_loaded"""
 KEXEC_CHECKS = [Check("kexec-load", guest_ok("kexec-load")),
                 Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded"))]
 SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
+
+
+def boot(sc, variant, firmware, logfile=None):
+    """Boot scenario SC on VARIANT's kernel, on TF-A or without firmware; the
+    checks' view of the finished boot."""
+    extra = None
+    if sc.extra == "kdump":
+        extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
+    elif sc.extra == "kselftest":
+        extra = {"kselftest": vm.KSELFTEST}
+    b = vm.boot(sc.script, variant=variant, firmware=firmware, append=sc.append,
+                extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
+                logfile=logfile)
+    return Ctx(b, os.path.join(vm.BUILD, variant, "System.map"), variant)
 
 
 class Scenario:

@@ -19,8 +19,8 @@ import sys
 import pytest
 
 import vm
+from test_scenarios import RESULTS, write_ktap
 
-RESULTS = os.path.join(vm.CACHE, "results")
 TREE = os.environ.get("TREE") or os.path.join(vm.CACHE, "linux")
 KUNIT_PY = os.path.join(TREE, "tools", "testing", "kunit", "kunit.py")
 VARIANT = "kunit"
@@ -114,13 +114,6 @@ def test_kunit(firmware, request):
                      for k, v in res.items()),
          f"{sum(k.startswith('rust_doctests_kernel.') for k in res)} doc examples"),
     ]
-    lines = [f"    # Subtest: {tag}", f"    1..{len(checks)}"]
-    for i, (name, ok, detail) in enumerate(checks, 1):
-        detail = detail.replace("#", "").strip()
-        lines.append(f"    {'ok' if ok else 'not ok'} {i} {name}" + (f" # {detail}" if detail else ""))
-    failed = [f"{name}: {detail}" for name, ok, detail in checks if not ok]
-    lines.append(f"{'ok' if not failed else 'not ok'} {tag}")
-    with open(os.path.join(RESULTS, tag + ".ktap"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    failed = write_ktap(tag, checks)
     if failed:
         pytest.fail("\n".join(failed) + f"\n--- last console lines ({log}):\n{tail}")

@@ -11,7 +11,7 @@ import os
 import pytest
 
 import vm
-from scenarios import SCENARIOS, Ctx
+from scenarios import SCENARIOS, boot
 
 RESULTS = os.path.join(vm.CACHE, "results")
 
@@ -28,24 +28,28 @@ def ktap(name, results):
 @pytest.mark.parametrize("firmware", ["tf-a", "no-firmware"])
 @pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_scenario(sc, firmware, variant):
-    extra = None
-    if sc.extra == "kdump":
-        extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
-    elif sc.extra == "kselftest":
-        extra = {"kselftest": vm.KSELFTEST}
     tag = f"{variant}-{sc.name}-{firmware}"
-    boot = vm.boot(sc.script, variant=variant, firmware=firmware == "tf-a",
-                   append=sc.append, extra_files=extra, timeout=sc.timeout,
-                   expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
-    ctx = Ctx(boot, os.path.join(vm.BUILD, variant, "System.map"), variant)
-
-    report(sc, firmware, boot, ctx, tag)
+    ctx = boot(sc, variant, firmware == "tf-a", logfile=os.path.join(RESULTS, tag + ".log"))
+    report(sc, firmware, ctx, tag)
 
 
-def report(sc, firmware, boot, ctx, tag):
+def write_ktap(tag, results):
+    """RESULTS/TAG.ktap from [(name, ok, detail)]; returns the failures."""
+    failures = [f"{name}: {detail}" for name, ok, detail in results if not ok]
+    lines = ktap(tag, results)
+    lines.append(f"{'ok' if not failures else 'not ok'} {tag}")
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, tag + ".ktap"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return failures
+
+
+def report(sc, firmware, ctx, tag):
     """Judge a finished boot by the scenario's checks, write its KTAP to
     RESULTS/TAG.ktap and fail the test on any failed check."""
-    results, failures = [], []
+    boot = ctx.boot
+    results = []
     for chk in sc.checks:
         ok, detail = chk.run(ctx)
         if firmware == "no-firmware" and chk.sdei:
@@ -56,17 +60,9 @@ def report(sc, firmware, boot, ctx, tag):
         else:
             name, passed = chk.name, ok
         results.append((name, passed, detail))
-        if not passed:
-            failures.append(f"{name}: {detail}")
     if boot.timed_out and sc.expect_end:
-        failures.append(f"guest did not finish within {sc.timeout} s")
-
-    lines = ktap(tag, results)
-    lines.append(f"{'ok' if not failures else 'not ok'} {tag}")
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, tag + ".ktap"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        results.append(("guest-finished", False, f"guest did not finish within {sc.timeout} s"))
+    failures = write_ktap(tag, results)
     print(f"boot took {boot.seconds:.1f} s; log: {boot.logfile}")
     if failures:
         pytest.fail("\n".join(failures) + "\n--- last 60 console lines ---\n" + boot.tail(60),

@@ -11,8 +11,7 @@ import re
 
 import pytest
 
-import vm
-from scenarios import (KEXEC_CHECKS, KEXEC_LOAD, SANITY, Check, Ctx, Scenario, guest_ok, has,
+from scenarios import (KEXEC_CHECKS, KEXEC_LOAD, SANITY, Check, Scenario, boot, guest_ok, has,
                        kdump_notes, kselftest, lacks, prstatus_all_cpus, wedge_pid)
 from test_scenarios import RESULTS, report
 
@@ -179,13 +178,5 @@ def test_watchdog(sc, firmware, request):
     if "rust" not in request.config.getoption("--variants").split(","):
         pytest.skip("the SDEI hardlockup detector is part of the Rust port (VARIANTS has no rust)")
     tag = f"{VARIANT}-{sc.name}-{firmware}"
-    extra = None
-    if sc.extra == "kselftest":
-        extra = {"kselftest": vm.KSELFTEST}
-    elif sc.extra == "kdump":
-        extra = {"boot/Image": vm.kernel_image(VARIANT), "boot/initrd": vm.BASE_CPIO}
-    boot = vm.boot(sc.script, variant=VARIANT, firmware=firmware == "tf-a",
-                   append=sc.append, extra_files=extra, timeout=sc.timeout,
-                   expect_end=sc.expect_end, logfile=os.path.join(RESULTS, tag + ".log"))
-    ctx = Ctx(boot, os.path.join(vm.BUILD, VARIANT, "System.map"), VARIANT)
-    report(sc, firmware, boot, ctx, tag)
+    ctx = boot(sc, VARIANT, firmware == "tf-a", logfile=os.path.join(RESULTS, tag + ".log"))
+    report(sc, firmware, ctx, tag)
