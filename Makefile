@@ -27,7 +27,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios check bisect-check figures bench bench-watchdog clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -43,6 +43,7 @@ help:
 	@echo "  guest       build the busybox initramfs with the test payloads"
 	@echo "  run         boot to an interactive shell on TF-A; CMD='...' runs one command and exits"
 	@echo "  scenarios   run the scenario tests only (no setup or build); S=pattern selects"
+	@echo "  soak        the hardlockup detector's no-false-positive soak, long form (SOAK_SECONDS=600)"
 	@echo "  check       quality gates: checkpatch --strict, rustfmtcheck, clippy warnings"
 	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
 	@echo "  figures     size and handler-path figures, C vs Rust"
@@ -62,6 +63,7 @@ help:
 	@echo "  CMD='...'          with run: the command to run in the guest"
 	@echo "  APPEND='...'       extra kernel command line"
 	@echo "  S=pattern          with test/scenarios: pytest -k selection"
+	@echo "  SOAK_SECONDS=N     length of the soak (test: 120, soak: 600)"
 	@echo "  FORCE=1            let 'tree' discard work that is not in patches/"
 
 setup:
@@ -99,6 +101,13 @@ endif
 
 scenarios:
 	@bash scripts/test.sh --no-build $(if $(S),-k '$(S)')
+
+# The long soak on TF-A only: its short form and the no-firmware control
+# are part of "make test".
+soak: setup tree
+	@bash scripts/kernel.sh watchdog && bash scripts/firmware.sh && bash scripts/guest.sh
+	@SOAK_SECONDS=$(or $(SOAK_SECONDS),600) VARIANTS=rust GATES=0 \
+		bash scripts/test.sh --no-build -k 'hardlockup-soak and tf-a'
 
 check:
 	@bash scripts/check.sh

@@ -154,6 +154,65 @@ sleep 60
     append="watchdog_thresh=5 nmi_watchdog=panic crashkernel=256M",
     extra="kdump", expect_end=None, timeout=60))
 
+# The soak's length: CI runs the short form, "make soak" the long one.
+SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "120"))
+SOAK_STRESSORS = ("sysrq-l", "thresh-change", "cpu-offline", "cpu-online")
+
+
+def soak_counts(c):
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^harness: soak ([a-z-]+) (\d+)$", c.text, re.M)}
+
+
+def soak_ran(c):
+    """Every stressor that does not need the detector ran, and every CPU
+    hotplug operation succeeded."""
+    n = soak_counts(c)
+    ok = (all(n.get(k, 0) > 0 for k in SOAK_STRESSORS)
+          and n.get("cpu-offline-failed", 1) == 0 and n.get("cpu-online-failed", 1) == 0)
+    return ok, ", ".join(f"{k} {v}" for k, v in n.items())
+
+
+def soak_toggled(c):
+    """nmi_watchdog writes were accepted: the kernel has a hardlockup
+    detector to switch (without one, it refuses them)."""
+    n = soak_counts(c)
+    return (n.get("nmi-watchdog-off", 0) > 0 and n.get("nmi-watchdog-on", 0) > 0,
+            f"nmi_watchdog off {n.get('nmi-watchdog-off')} times, on {n.get('nmi-watchdog-on')}")
+
+
+def soak_quiet(c):
+    """Not one lockup, stall or bug report in the whole log of the soak."""
+    m = re.search(r"^harness: soak reports (\d+)$", c.text, re.M)
+    if not m:
+        return False, "soak did not finish"
+    first = re.findall(r"^harness: soak report: (.*)$", c.text, re.M)[:3]
+    return m.group(1) == "0", f"{m.group(1)} reports" + (": " + " | ".join(first) if first else "")
+
+
+SCENARIOS.append(Scenario(
+    "hardlockup-soak",
+    f"No false positive: {SOAK_SECONDS} s of load on every CPU with sysrq-l storms, "
+    "nmi_watchdog toggling, watchdog_thresh changes and CPU 1-3 offline/online cycling "
+    "(guest/soak.sh) log no lockup report; then a wedge of CPU 1 is still detected.",
+    f"""
+ktap_plan hardlockup-soak 1
+sh /harness/soak.sh {SOAK_SECONDS}
+{WEDGE}
+{wait_report(12)}
+dump_dmesg
+""",
+    SANITY + [
+        Check("stressors-ran", soak_ran),
+        Check("soak-no-lockup-report", soak_quiet),
+        Check("soak-restored", has(r"^harness: soak cpus online 0-3$")),
+        Check("nmi-watchdog-toggled", soak_toggled, sdei=True),
+        Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+        Check("reported-by-cpu1-in-lkdtm-spin", reported_by_itself, sdei=True),
+        Check("detected-within-2x-thresh", within(10), sdei=True),
+    ],
+    append="watchdog_thresh=5 log_buf_len=32M", timeout=SOAK_SECONDS + 150))
+
 SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests on the watchdog build: the handler path, which now also reaches "
