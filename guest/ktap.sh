@@ -36,15 +36,17 @@ ktap_check() {
 # klog_has REGEX: the kernel log holds a line matching REGEX
 klog_has() { dmesg | grep -Eq "$1"; }
 
-# wait_klog REGEX SECONDS: wait until the kernel log holds REGEX
+# wait_klog REGEX SECONDS: wait until the kernel log holds REGEX, for
+# SECONDS of the clock (not a number of polls: a poll can take long on a
+# busy host, and a no-firmware boot with a wedged CPU must end before the
+# RCU stall and soft lockup reports that come after ~21 s).
 wait_klog() {
-	local i=0
-	while [ $i -lt $(($2 * 10)) ]; do
+	local end=$(($(date +%s) + $2))
+	while :; do
 		klog_has "$1" && return 0
+		[ "$(date +%s)" -lt $end ] || return 1
 		usleep 100000
-		i=$((i + 1))
 	done
-	return 1
 }
 
 # wedge_cpu N: wedge CPU N with interrupts masked (LKDTM HARDLOCKUP: a
