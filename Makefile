@@ -104,8 +104,8 @@ scenarios:
 
 # The long soak on TF-A only: its short form and the no-firmware control
 # are part of "make test".
-soak: setup tree
-	@bash scripts/kernel.sh watchdog && bash scripts/firmware.sh && bash scripts/guest.sh
+soak: VARIANT := watchdog
+soak: setup artefacts
 	@SOAK_SECONDS=$(or $(SOAK_SECONDS),600) VARIANTS=rust GATES=0 \
 		bash scripts/test.sh --no-build -k 'hardlockup-soak and tf-a'
 

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# soak.sh SECONDS [STRESSORS]: the hardlockup detector's no-false-positive soak (sourced
-# after ktap.sh by the hardlockup-soak scenario).
+# soak.sh SECONDS [STRESSORS]: the hardlockup detector's no-false-positive
+# soak (run with sh by the hardlockup-soak scenario).
 #
-# For SECONDS, with load on every CPU, five stressors run at once from
+# For SECONDS, with load on every CPU, four stressors run at once from
 # CPU 0: sysrq-l storms (backtraces ride the same SDEI event as the
 # watchdog checks), nmi_watchdog toggling, watchdog_thresh changes and
 # CPU 1-3 offline/online cycling.  Then everything is put back

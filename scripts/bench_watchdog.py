@@ -5,8 +5,9 @@
 bench_watchdog.py [ROUNDS]: boots the watchdog variant on TF-A with
 watchdog_thresh 2, 5 and 10, ROUNDS times each (default 3), wedges CPU 1
 after a random delay of up to one watchdog_thresh (so at a random phase of
-the hrtimers; the delays are seeded, so a rerun repeats them) and reads from the kernel log the time from the wedge ("lkdtm: Performing
-direct entry HARDLOCKUP") to "CPU1: Watchdog detected hard LOCKUP on cpu 1".
+the hrtimers; the delays are seeded, so a rerun repeats them) and reads
+from the kernel log the time from the wedge ("lkdtm: Performing direct
+entry HARDLOCKUP") to "CPU1: Watchdog detected hard LOCKUP on cpu 1".
 Writes results/watchdog-latency.md and prints it.  Exits non-zero when a
 boot gives no figure.
 """
