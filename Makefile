@@ -9,7 +9,8 @@ SHELL := /bin/bash
 ALL_VARIANTS := c rust
 # Kernels for the Rust port's own tests; test/scenarios build them with rust.
 TEST_VARIANTS := kunit watchdog
-VARIANT ?= c
+# The product: demo, run and kernel build the Rust port unless told otherwise.
+VARIANT ?= rust
 VARIANTS ?= $(ALL_VARIANTS)
 ifneq ($(filter-out $(ALL_VARIANTS) $(TEST_VARIANTS),$(VARIANT)),)
 $(error VARIANT must be among: $(ALL_VARIANTS) $(TEST_VARIANTS))
@@ -32,7 +33,8 @@ TARGETS := help setup tree export status kernel firmware guest artefacts \
 
 help:
 	@echo "Targets:"
-	@echo "  demo        setup, build, boot on TF-A and show the SDEI NMI at work (README's first command)"
+	@echo "  demo        setup, build, boot on TF-A and show the SDEI NMI at work (README's first command;"
+	@echo "              the Rust port unless VARIANT=c)"
 	@echo "  test        setup, build and run every test; pass/fail summary (README's second command)"
 	@echo "  setup       install host packages and fetch sources into the cache (idempotent)"
 	@echo "  tree        materialise the kernel git tree from v7.3 + patches/"
@@ -51,8 +53,8 @@ help:
 	@echo "  bench-watchdog hardlockup detection latency for watchdog_thresh 2, 5, 10 (ROUNDS=3)"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
-	@echo "  VARIANT=c|rust|kunit|watchdog  kernel for kernel/run/demo: c = upstream C driver,"
-	@echo "                     rust = the Rust port, kunit = the Rust port with its KUnit tests"
+	@echo "  VARIANT=rust|c|kunit|watchdog  kernel for kernel/run/demo (default rust): rust = the"
+	@echo "                     Rust port, c = the upstream C driver, kunit = the Rust port with its KUnit tests"
 	@echo "                     (a test kernel), watchdog = the Rust port as hardlockup detector"
 	@echo "                     (configs/VARIANT.config on top of configs/qemu-sdei.config)"
 	@echo "  VARIANTS='c rust'  variants that test/scenarios run the parity matrix on"
@@ -90,6 +92,7 @@ guest:
 artefacts: kernel firmware guest
 
 demo: setup artefacts
+	@echo "==> demo: VARIANT=$(VARIANT), $(if $(filter c,$(VARIANT)),the upstream C driver,the Rust port) on QEMU + TF-A"
 	@python3 scripts/vm.py --variant $(VARIANT) --cmd "sh /harness/demo.sh"
 
 run: artefacts
@@ -124,8 +127,9 @@ bench:
 bench-watchdog:
 	@python3 scripts/bench_watchdog.py $(or $(ROUNDS),3)
 
-test: setup
-	@bash scripts/test.sh $(if $(S),-k '$(S)')
+# test.sh runs the setup step itself, as its first timed phase.
+test:
+	@bash scripts/test.sh --setup $(if $(S),-k '$(S)')
 
 clean-build:
 	rm -rf "$${SDEI_CACHE:-$$HOME/.cache/sdei-nmi-rs}/build/$(VARIANT)"

@@ -17,7 +17,7 @@ set -uo pipefail
 n=0 fail=0
 result() {	# result OK|FAIL NAME [DETAIL]
 	n=$((n + 1))
-	if [ "$1" = OK ]; then echo "    ok $n $2"; else echo "    not ok $n $2${3:+ # $3}"; fail=1; fi
+	if [ "$1" = OK ]; then echo "    ok $n $2${3:+ # $3}"; else echo "    not ok $n $2${3:+ # $3}"; fail=1; fi
 }
 
 patches=$(ls "$TOP"/patches/[0-9][0-9][0-9][0-9]-*.patch 2>/dev/null | grep -v 0000-cover-letter)
@@ -49,10 +49,15 @@ else
 fi
 
 # The whole kernel builds without a warning (C, rustc or clippy), so any
-# warning in the build log is the series' doing.
-# Both Rust variants are built with CLIPPY=1: rust, and kunit for the tests.
+# warning in a build log is the series' doing.  The Rust variants (rust,
+# kunit, watchdog) are built with CLIPPY=1.  Every log counts: a build
+# directory seeded from another one (kernel.sh) compiles only what differs,
+# so the C objects all variants share are compiled, and warned about, in
+# the first build only.
 logs=("$BUILD/rust/build.log")
-[ -f "$BUILD/kunit/build.log" ] && logs+=("$BUILD/kunit/build.log")
+for v in c kunit watchdog; do
+	[ -f "$BUILD/$v/build.log" ] && logs+=("$BUILD/$v/build.log")
+done
 warn=$(grep -HE '(^|: )warning:' "${logs[@]}" 2>/dev/null | head -3)
 if [ -z "$warn" ]; then result OK "no-clippy-or-compiler-warnings"; else
 	result FAIL "no-clippy-or-compiler-warnings" "$(head -1 <<<"$warn")"
@@ -72,6 +77,12 @@ ours() {	# warnings (with 3 lines of context, for rustc's "--> file") naming a t
 # warnings, in a build directory of their own (the kunit variant's config:
 # every option of the series on), so the other builds keep their flags.
 w1=$BUILD/w1
+# A new W=1 directory starts as a copy of the kunit build (as kernel.sh
+# seeds its build directories): only what W=1 rebuilds is compiled.
+if [ ! -f "$w1/.config" ] && [ -f "$BUILD/kunit/.built" ]; then
+	rm -rf "$w1" "$w1.seed"
+	cp -a "$BUILD/kunit" "$w1.seed" && rm -f "$w1.seed/.built" && mv "$w1.seed" "$w1"
+fi
 mkdir -p "$w1"
 cmp -s "$BUILD/kunit/.config" "$w1/.config" || cp "$BUILD/kunit/.config" "$w1/.config"
 if kmake "$w1" W=1 olddefconfig >/dev/null 2>&1 &&
@@ -87,9 +98,25 @@ else
 fi
 
 # rustdoc: the kernel crate's documentation, the series' modules included.
-if kmake "$BUILD/kunit" rustdoc >"$BUILD/kunit/rustdoc.log" 2>&1; then
+# make rustdoc documents every crate again each time (~90 s): a clean
+# result is kept with the inputs it was made from (tree commit, config,
+# toolchain) and stands while they do; a tree with uncommitted edits is
+# always documented again.
+rustdoc_key() {
+	[ -z "$(git -C "$TREE" status --porcelain --untracked-files=no 2>/dev/null)" ] || return 1
+	{ git -C "$TREE" rev-parse HEAD; cat "$BUILD/kunit/.config"; rustc --version; rustdoc --version
+	  echo "$RUST_LIB_SRC"; } | sha256sum | cut -c1-16
+}
+key=$(rustdoc_key) || key=
+stamp=$BUILD/kunit/rustdoc.ok
+if [ -n "$key" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
+	result OK rustdoc-no-warnings "same tree, config and toolchain as the last clean run ($(date -r "$stamp" -u +%FT%TZ))"
+elif rm -f "$stamp" && kmake "$BUILD/kunit" rustdoc >"$BUILD/kunit/rustdoc.log" 2>&1; then
 	warn=$(grep -E '(^|: )warning' "$BUILD/kunit/rustdoc.log" | head -3)
-	if [ -z "$warn" ]; then result OK "rustdoc-no-warnings"; else
+	if [ -z "$warn" ]; then
+		result OK "rustdoc-no-warnings"
+		[ -n "$key" ] && echo "$key" >"$stamp"
+	else
 		result FAIL "rustdoc-no-warnings" "$(head -1 <<<"$warn")"
 		grep -A8 -E '(^|: )warning' "$BUILD/kunit/rustdoc.log" | head -20 | sed 's/^/    # /'
 	fi

@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-variant=${1:-${VARIANT:-c}}
+variant=${1:-${VARIANT:-rust}}
 out=$BUILD/$variant
 frags=("$TOP/configs/qemu-sdei.config")
 [ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
@@ -17,7 +17,24 @@ frags=("$TOP/configs/qemu-sdei.config")
 need clang$LLVM_SUFFIX clang-19
 need ld.lld$LLVM_SUFFIX lld-19
 need bindgen "bindgen-cli (cargo)"
+need ccache ccache
 [ -f "$TREE/Makefile" ] || die "no kernel tree at $TREE: run 'make tree'"
+
+# A new build directory starts as a copy of a finished one, the nearest
+# variant first: kbuild then rebuilds only the objects that read an option
+# the two configurations set differently (fixdep records, for each object,
+# the options it reads), and the Rust crates (their flags carry the build
+# directory, and every option).  SEED=none builds from scratch.
+if [ ! -f "$out/.config" ] && [ "${SEED:-}" != none ]; then
+	for s in ${SEED:-rust c watchdog kunit}; do
+		[ "$s" != "$variant" ] && [ -f "$BUILD/$s/.built" ] || continue
+		rm -rf "$out" "$out.seed"
+		step "seed $variant from the $s build" cp -a "$BUILD/$s" "$out.seed"
+		rm -f "$out.seed/.built" "$out.seed/.fragments"
+		mv "$out.seed" "$out"
+		break
+	done
+fi
 mkdir -p "$out"
 
 configure() {
@@ -75,5 +92,8 @@ build() {
 		return 1
 	}
 }
+rm -f "$out/.built"
 step "build kernel ($variant) in $out" build
+# A finished build, which a new build directory may start from.
+touch "$out/.built"
 ls -l "$out/arch/arm64/boot/Image" >&2

@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 HOST_PKGS=(
-	clang-19 lld-19 llvm-19 libclang-19-dev
+	clang-19 lld-19 llvm-19 libclang-19-dev ccache
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	qemu-system-arm device-tree-compiler
 	make bc bison flex libssl-dev libelf-dev cpio xz-utils rsync
@@ -156,8 +156,8 @@ guest_packages() {
 }
 
 python_tools() {
-	python3 -c 'import pytest' 2>/dev/null && return 0
-	python3 -m pip install -q 'pytest>=7'
+	python3 -c 'import pytest, xdist' 2>/dev/null && return 0
+	python3 -m pip install -q 'pytest>=7' 'pytest-xdist>=3'
 }
 
 main() {

@@ -1,31 +1,101 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# test.sh [--no-build] [pytest args]: build what is stale, run the scenario
-# tests, collect their KTAP into one report, check it with the kernel's own
-# KTAP parser and end with a pass/fail summary.  Non-zero exit on failure.
+# test.sh [--setup] [--no-build] [pytest args]: set up (--setup, as make
+# test does), build what is stale, run the scenario tests, collect their
+# KTAP into one report, check it with the kernel's own KTAP parser and end
+# with the wall time of each phase and a pass/fail summary.  Non-zero exit
+# on failure.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-build=1
-[ "${1:-}" = --no-build ] && { build=0; shift; }
+setup=0 build=1
+while :; do
+	case ${1:-} in
+	--setup) setup=1; shift ;;
+	--no-build) build=0; shift ;;
+	*) break ;;
+	esac
+done
 # The parity matrix: every scenario on every variant (c: the upstream C
 # driver, rust: the Rust port), unless VARIANTS says otherwise.
 variants=${VARIANTS:-c rust}
 RESULTS=$CACHE/results
 t0=$(date +%s)
 
+# phase NAME CMD...: run CMD as one timed phase of the run.  The table of
+# phases is printed at the end, failed or not, so that a slow phase shows
+# in any CI log.
+phases=()
+phase() {
+	local name=$1 t rc
+	shift
+	t=$(date +%s)
+	"$@"
+	rc=$?
+	phases+=("$name	$(( $(date +%s) - t ))	$([ $rc -eq 0 ] && echo ok || echo "failed ($rc)")")
+	return $rc
+}
+phase_table() {
+	local p
+	log "wall time by phase (s):"
+	for p in "${phases[@]}"; do
+		IFS=$'\t' read -r name secs st <<<"$p"
+		printf '    %-28s %6s  %s\n' "$name" "$secs" "$st" >&2
+	done
+	printf '    %-28s %6s\n' total "$(( $(date +%s) - t0 ))" >&2
+}
+# side_by_side VARIANT...: build these kernels at the same time; each one's
+# output is shown when all are done, with its own wall time.
+side_by_side() {
+	local v rc=0 st secs
+	mkdir -p "$BUILD"
+	for v in "$@"; do
+		(
+			t=$(date +%s)
+			bash "$TOP/scripts/kernel.sh" "$v" >"$BUILD/$v.kernel-sh.log" 2>&1
+			echo "$? $(( $(date +%s) - t ))" >"$BUILD/$v.kernel-sh.rc"
+		) &
+	done
+	wait
+	for v in "$@"; do
+		cat "$BUILD/$v.kernel-sh.log" >&2
+		read -r st secs <"$BUILD/$v.kernel-sh.rc" || { st=1 secs=?; }
+		phases+=("  kernel $v	$secs	$([ "$st" = 0 ] && echo ok || echo "failed ($st)")")
+		[ "$st" = 0 ] || rc=1
+	done
+	return $rc
+}
+
+# On an early exit (a failed build) the table is printed all the same.
+trap phase_table EXIT
+
+if [ $setup -eq 1 ]; then
+	phase setup bash "$TOP/scripts/setup.sh" || die "setup failed"
+fi
 if [ $build -eq 1 ]; then
-	bash "$TOP/scripts/tree.sh" materialise || die "build failed"
+	phase tree bash "$TOP/scripts/tree.sh" materialise || die "build failed"
 	kernels=$variants
 	# The Rust port's own tests run in kernels of their own: its KUnit
 	# tests (kunit) and its hardlockup detector (watchdog).
 	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit watchdog"
-	for v in $kernels; do
-		bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
-	done
-	bash "$TOP/scripts/firmware.sh" &&
-	bash "$TOP/scripts/guest.sh" || die "build failed"
+	# The first kernel builds alone and puts every C object into ccache.
+	# The others find theirs there; what is left of each is mostly its
+	# Rust crates, which rustc compiles one crate at a time, on one core:
+	# built side by side, they keep both cores busy.  SERIAL_KERNELS=1
+	# builds them one after the other.
+	first=${kernels%% *}
+	rest=${kernels#"$first"}
+	phase "kernel $first" bash "$TOP/scripts/kernel.sh" "$first" || die "build failed"
+	if [ "${SERIAL_KERNELS:-0}" = 1 ]; then
+		for v in $rest; do
+			phase "kernel $v" bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
+		done
+	elif [ -n "${rest// /}" ]; then
+		phase "kernels$rest, side by side" side_by_side $rest || die "build failed"
+	fi
+	phase "firmware + initramfs" bash -c 'bash "$1/scripts/firmware.sh" && bash "$1/scripts/guest.sh"' \
+		_ "$TOP" || die "build failed"
 fi
 
 rm -rf "$RESULTS"
@@ -35,11 +105,21 @@ gates=skipped
 # GATES=0: scenario runs only (make soak).
 if [[ " $variants " == *" rust "* ]] && [ "${GATES:-1}" = 1 ]; then
 	log "quality gates (checkpatch, rustfmtcheck, clippy, W=1, rustdoc)"
-	if bash "$TOP/scripts/check.sh" | tee "$RESULTS/quality-gates.txt"; then gates=ok; else gates=failed; fi
+	if phase "quality gates" bash -c 'bash "$1/scripts/check.sh" | tee "$2"' _ "$TOP" \
+		"$RESULTS/quality-gates.txt"; then gates=ok; else gates=failed; fi
 fi
 log "scenario tests (variants: $variants)"
-python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider --durations=0 --durations-min=1 \
-	--variants "${variants// /,}" "$@"
+# BOOT_JOBS guests at a time (pytest-xdist; default 2): much of a boot is
+# the guest waiting on purpose.  BOOT_JOBS=1 boots one at a time.
+jobs=${BOOT_JOBS:-2}
+xdist=()
+if [ "$jobs" -gt 1 ]; then
+	python3 -c 'import xdist' 2>/dev/null ||
+		die "pytest-xdist not found: 'make setup' installs it from PyPI (or BOOT_JOBS=1)"
+	xdist=(-n "$jobs" --dist load --maxschedchunk 1)
+fi
+phase "scenario boots ($jobs at a time)" python3 -m pytest "$TOP/tests" -v -rfE -p no:cacheprovider \
+	"${xdist[@]}" --durations=0 --durations-min=1 --variants "${variants// /,}" "$@"
 rc=$?
 [ $rc -eq 5 ] && { log "no test selected"; rc=1; }
 
@@ -74,6 +154,7 @@ case $gates in
 ok) pass=$((pass + 1)) ;;
 failed) fail=$((fail + 1)); rc=1 ;;
 esac
-log "test run took $(( $(date +%s) - t0 )) s"
+trap - EXIT
+phase_table
 echo "$pass passed, $fail failed"
 exit $rc

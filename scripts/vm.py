@@ -130,7 +130,7 @@ def make_initrd(workdir, script, extra_files):
     return initrd
 
 
-def boot(script, *, variant="c", firmware=True, append="", extra_files=None,
+def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
          timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE):
     """Boot once, run script (sh, sourced after /harness/ktap.sh) and return
     the console log.  The VM is always killed: at the end marker (after a
@@ -181,7 +181,7 @@ def boot(script, *, variant="c", firmware=True, append="", extra_files=None,
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--no-firmware", action="store_true", help="boot without TF-A (no SDEI)")
-    ap.add_argument("--variant", default=os.environ.get("VARIANT", "c"))
+    ap.add_argument("--variant", default=os.environ.get("VARIANT", "rust"))
     ap.add_argument("--cmd", help="run this shell command in the guest, then exit")
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--timeout", type=int, default=90)
