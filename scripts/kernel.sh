@@ -25,9 +25,15 @@ need ccache ccache
 # the two configurations set differently (fixdep records, for each object,
 # the options it reads), and the Rust crates (their flags carry the build
 # directory, and every option).  SEED=none builds from scratch.
-if [ ! -f "$out/.config" ] && [ "${SEED:-}" != none ]; then
+# A directory built with another C compiler command (by an older harness:
+# .kcc says which) would have every C object rebuilt by kbuild: it starts
+# over from a seed too.
+stale=0
+[ -f "$out/.config" ] && [ "$(cat "$out/.kcc" 2>/dev/null)" != "$KCC" ] && stale=1
+if { [ ! -f "$out/.config" ] || [ $stale = 1 ]; } && [ "${SEED:-}" != none ]; then
 	for s in ${SEED:-rust c watchdog kunit}; do
-		[ "$s" != "$variant" ] && [ -f "$BUILD/$s/.built" ] || continue
+		[ "$s" != "$variant" ] && [ -f "$BUILD/$s/.built" ] &&
+			[ "$(cat "$BUILD/$s/.kcc" 2>/dev/null)" = "$KCC" ] || continue
 		rm -rf "$out" "$out.seed"
 		step "seed $variant from the $s build" cp -a "$BUILD/$s" "$out.seed"
 		rm -f "$out.seed/.built" "$out.seed/.fragments"
@@ -95,5 +101,6 @@ build() {
 rm -f "$out/.built"
 step "build kernel ($variant) in $out" build
 # A finished build, which a new build directory may start from.
+echo "$KCC" >"$out/.kcc"
 touch "$out/.built"
 ls -l "$out/arch/arm64/boot/Image" >&2
