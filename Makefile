@@ -28,7 +28,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -51,6 +51,8 @@ help:
 	@echo "  figures     size and handler-path figures, C vs Rust"
 	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust (ROUNDS=5 boots each)"
 	@echo "  bench-watchdog hardlockup detection latency for watchdog_thresh 2, 5, 10 (ROUNDS=3)"
+	@echo "  hotplug-window sysrq-l storms during CPU hotplug on each TF-A flavour (FLAVOURS, ROUNDS=2,"
+	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
 	@echo "  VARIANT=rust|c|kunit|watchdog  kernel for kernel/run/demo (default rust): rust = the"
@@ -62,11 +64,17 @@ help:
 	@echo "  TREE=DIR           where the kernel git tree is materialised (default: \$$SDEI_CACHE/linux)"
 	@echo "  SDEI_CACHE=DIR     cache of packages, sources, builds (default: ~/.cache/sdei-nmi-rs)"
 	@echo "  NO_FIRMWARE=1      boot without TF-A (no secure world, no SDEI)"
+	@echo "  FW_FLAVOUR=F       TF-A for firmware/run/scenarios: stock (default), trace (a console line"
+	@echo "                     for each event 0 at a masked PE) or fixed (EOI, pending until unmask)"
 	@echo "  CMD='...'          with run: the command to run in the guest"
 	@echo "  APPEND='...'       extra kernel command line"
 	@echo "  S=pattern          with test/scenarios: pytest -k selection"
 	@echo "  SOAK_SECONDS=N     length of the soak (test: 120, soak: 600)"
 	@echo "  FORCE=1            let 'tree' discard work that is not in patches/"
+	@echo "  BOOT_JOBS=N        with test/scenarios: guests booted at a time (default 2; 1 = one by one)"
+	@echo "  SEED=none          with kernel/test: build a new build directory from scratch instead of"
+	@echo "                     starting from a copy of a finished one (SEED='rust c' names the candidates)"
+	@echo "  SERIAL_KERNELS=1   with test: build the kernels one after the other, not side by side"
 
 setup:
 	@bash scripts/setup.sh
@@ -130,6 +138,16 @@ bench-watchdog:
 # test.sh runs the setup step itself, as its first timed phase.
 test:
 	@bash scripts/test.sh --setup $(if $(S),-k '$(S)')
+
+# The hotplug window, layer by layer: each kernel variant on each TF-A
+# flavour (firmware/ holds the patches).
+HOTPLUG_FLAVOURS := $(or $(FLAVOURS),stock trace fixed)
+hotplug-window: setup tree
+	@for v in $(VARIANTS); do bash scripts/kernel.sh $$v || exit 1; done
+	@for f in $(HOTPLUG_FLAVOURS); do FW_FLAVOUR=$$f bash scripts/firmware.sh || exit 1; done
+	@bash scripts/guest.sh
+	@FLAVOURS='$(HOTPLUG_FLAVOURS)' python3 scripts/hotplug_window.py $(or $(ROUNDS),2) \
+		$(or $(HOTPLUG_SECONDS),60)
 
 clean-build:
 	rm -rf "$${SDEI_CACHE:-$$HOME/.cache/sdei-nmi-rs}/build/$(VARIANT)"

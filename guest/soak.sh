@@ -63,13 +63,14 @@ for n in 0 1 2 3; do
 	LOAD="$LOAD $!"
 done
 
-# sysrq-l storms: three backtrace requests back to back, every 3 s.
+# sysrq-l storms: three backtrace requests back to back, every 3 s
+# (SOAK_SYSRQ_PAUSE_US: the pause after each storm, in microseconds).
 STRESS=
 enabled sysrq && (while running; do
 	lock
 	for i in 1 2 3; do echo l >/proc/sysrq-trigger; count sysrq-l; done
 	unlock
-	sleep 3
+	usleep ${SOAK_SYSRQ_PAUSE_US:-3000000}
 done) &
 enabled sysrq && STRESS=$!
 
@@ -129,10 +130,15 @@ if [ -n "$alive" ]; then
 fi
 kill $LOAD $alive 2>/dev/null
 
-# Put everything back.
-for c in 1 2 3; do echo 1 >/sys/devices/system/cpu/cpu$c/online 2>/dev/null; done
-echo 5 >/proc/sys/kernel/watchdog_thresh
-echo 1 >/proc/sys/kernel/nmi_watchdog
+# Put everything back; in the background when a stressor is stuck, since
+# these writes would then wait for good behind the stuck hotplug write
+# (they take the CPU hotplug lock), and the verdict must still come out.
+putback() {
+	for c in 1 2 3; do echo 1 >/sys/devices/system/cpu/cpu$c/online 2>/dev/null; done
+	echo 5 >/proc/sys/kernel/watchdog_thresh
+	echo 1 >/proc/sys/kernel/nmi_watchdog
+}
+if [ -n "$alive" ]; then putback & else putback; fi
 # One full period at thresh 5 with the restored setup, still quiet.
 sleep 12
 echo 7 >/proc/sys/kernel/printk
@@ -142,8 +148,11 @@ for k in sysrq-l nmi-watchdog-off nmi-watchdog-on thresh-change cpu-offline cpu-
 	echo "harness: soak $k $(cat $S/$k 2>/dev/null | wc -l)"
 done
 echo "harness: soak backtraces $(dmesg | grep -c 'NMI backtrace for cpu')"
+echo "harness: soak requests-waited-10s $(dmesg | grep -c "still haven't responded")"
 echo "harness: soak cpus online $(cat /sys/devices/system/cpu/online)"
-echo "harness: soak settings thresh $(cat /proc/sys/kernel/watchdog_thresh)" \
+# (Not read behind a stuck hotplug write: the put-back above then waits
+# holding the watchdog's mutex, which these reads take.)
+[ -n "$alive" ] || echo "harness: soak settings thresh $(cat /proc/sys/kernel/watchdog_thresh)" \
 	"nmi_watchdog $(cat /proc/sys/kernel/nmi_watchdog)"
 # Any lockup or stall report, and anything that looks like a kernel bug.
 BAD='hard LOCKUP|soft lockup|detected stall|blocked for more than|BUG:|WARNING:|Oops|Internal error'

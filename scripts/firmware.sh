@@ -12,17 +12,38 @@ FLAGS=(PLAT=qemu DEBUG=0 LOG_LEVEL=40 QEMU_USE_GIC_DRIVER=QEMU_GICV3
 	SDEI_SUPPORT=1 EL3_EXCEPTION_HANDLING=1
 	ARM_LINUX_KERNEL_AS_BL33=1 PRELOADED_BL33_BASE=$BL33_BASE)
 
+# FW_FLAVOUR: stock (default): Debian's source as it is; trace: plus a
+# console line each time event 0 meets a masked PE; fixed: event 0 at a
+# masked PE is ended and kept pending until the PE is unmasked.  The
+# patches are in firmware/; each flavour is linked as $FW/FLAVOUR
+# (stock also as $FW/current), which is where vm.py looks.
+flavour=${FW_FLAVOUR:-stock}
+case $flavour in
+stock) patch= ;;
+trace | fixed) patch=$TOP/firmware/tf-a-$flavour.patch ;;
+*) die "FW_FLAVOUR must be stock, trace or fixed, not '$flavour'" ;;
+esac
+
 need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu
+need patch patch
 src=$(ls -d "$DL"/arm-trusted-firmware-*/ 2>/dev/null | head -1 || true)
 [ -n "$src" ] || die "no TF-A source: run 'make setup' first"
-key=$( (basename "$src"; echo "${FLAGS[*]}") | sha256sum | cut -c1-12)
+key=$( (basename "$src"; echo "${FLAGS[*]}"; [ -z "$patch" ] || cat "$patch") |
+	sha256sum | cut -c1-12)
 out=$FW/$key
 if [ -f "$out/flash.bin" ]; then
-	log "firmware up to date: $out/flash.bin"
+	log "firmware ($flavour) up to date: $out/flash.bin"
 else
 	build() {
 		rm -rf "$out"
 		mkdir -p "$out"
+		if [ -n "$patch" ]; then
+			# A linked copy: patch writes each file it changes anew,
+			# so the unpacked source stays as it is.
+			cp -al "$src" "$out/src"
+			patch -s -p1 -d "$out/src" <"$patch" || return 1
+			src=$out/src/
+		fi
 		make -C "$src" -j"$(nproc)" CROSS_COMPILE=aarch64-linux-gnu- \
 			BUILD_BASE="$out/build" "${FLAGS[@]}" all fip >"$out/build.log" 2>&1 || {
 			tail -30 "$out/build.log" >&2
@@ -33,6 +54,8 @@ else
 		dd if="$rel/fip.bin" of="$out/flash.tmp" seek=64 bs=4096 conv=notrunc status=none
 		mv "$out/flash.tmp" "$out/flash.bin"
 	}
-	step "TF-A $(basename "$src") (SDEI, GICv3, BL33 at $BL33_BASE)" build
+	step "TF-A $(basename "$src") $flavour (SDEI, GICv3, BL33 at $BL33_BASE)" build
 fi
-ln -sfn "$out" "$FW/current"
+ln -sfn "$out" "$FW/$flavour"
+[ "$flavour" = stock ] && ln -sfn "$out" "$FW/current"
+exit 0

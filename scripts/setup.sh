@@ -12,7 +12,7 @@ HOST_PKGS=(
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 	qemu-system-arm device-tree-compiler
 	make bc bison flex libssl-dev libelf-dev cpio xz-utils rsync
-	dpkg-dev git python3 ca-certificates
+	dpkg-dev git patch python3 ca-certificates
 )
 GUEST_PKGS=(busybox-static kexec-tools)
 

@@ -21,7 +21,18 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.environ.get("SDEI_CACHE") or os.path.join(
     os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "sdei-nmi-rs")
 BUILD = os.environ.get("BUILD") or os.path.join(CACHE, "build")
-FIRMWARE = os.path.join(CACHE, "tf-a", "current", "flash.bin")
+# TF-A flavours (scripts/firmware.sh): stock, the default, or trace and
+# fixed, built with a patch of firmware/; FW_FLAVOUR picks one for the
+# boots that do not name one.
+FW_FLAVOUR = os.environ.get("FW_FLAVOUR", "stock")
+
+
+def firmware_path(flavour=None):
+    flavour = flavour or FW_FLAVOUR
+    return os.path.join(CACHE, "tf-a", "current" if flavour == "stock" else flavour, "flash.bin")
+
+
+FIRMWARE = firmware_path()
 BASE_CPIO = os.path.join(CACHE, "guest", "base.cpio")
 KSELFTEST = os.path.join(CACHE, "guest", "kselftest")
 QEMU = "qemu-system-aarch64"
@@ -58,7 +69,8 @@ def make_dtb(path, firmware, smp, mem, bootargs, initrd_size):
     """
     m = machine(firmware, smp, mem)
     m[1] += ",dumpdtb=" + path
-    run([QEMU, *m, *(["-bios", FIRMWARE] if firmware else []), "-display", "none"])
+    fw = firmware_path(firmware if isinstance(firmware, str) else None)
+    run([QEMU, *m, *(["-bios", fw] if firmware else []), "-display", "none"])
     subprocess.run(["fdtput", "-d", path, "/chosen", "kaslr-seed"],
                    stderr=subprocess.DEVNULL, check=False)
     if not firmware:
@@ -93,13 +105,14 @@ def qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, workdir):
     if not os.path.exists(image):
         sys.exit(f"vm.py: no kernel at {image}: run 'make kernel'")
     cmd = [QEMU, *machine(firmware, smp, mem), "-no-reboot"]
-    if firmware and not os.path.exists(FIRMWARE):
-        sys.exit(f"vm.py: no firmware at {FIRMWARE}: run 'make firmware'")
+    fw = firmware_path(firmware if isinstance(firmware, str) else None)
+    if firmware and not os.path.exists(fw):
+        sys.exit(f"vm.py: no firmware at {fw}: run 'make firmware'")
     dtb = os.path.join(workdir, "virt.dtb")
     make_dtb(dtb, firmware, smp, mem, bootargs, os.path.getsize(initrd))
     cmd += ["-dtb", dtb]
     if firmware:
-        cmd += ["-bios", FIRMWARE,
+        cmd += ["-bios", fw,
                 "-device", f"loader,file={image},addr={hex(KERNEL_ADDR)},force-raw=on",
                 "-device", f"loader,file={initrd},addr={hex(INITRD_ADDR)},force-raw=on"]
     else:
