@@ -7,15 +7,13 @@
 # Only our own output on the console; the kernel log is read with dmesg.
 dmesg -n 1
 
-# Which implementation this kernel runs, by symbol: the C driver's handler
-# or the Rust module (VARIANT=c or rust on the make command line).
-if grep -q ' sdei_nmi_handler$' /proc/kallsyms; then
-	echo "harness: implementation: the upstream C driver (drivers/firmware/arm_sdei_nmi.c); VARIANT=rust boots the Rust port"
-elif grep -q '17arm_sdei_nmi_rust' /proc/kallsyms; then
-	echo "harness: implementation: the Rust port (drivers/firmware/arm_sdei_nmi_rust.rs); VARIANT=c boots the upstream C driver"
-else
-	echo "harness: implementation: none found (CONFIG_ARM_SDEI_NMI off?)"
-fi
+# Which implementation this kernel runs (VARIANT=c or rust on the make
+# command line).
+case $(sdei_impl) in
+c) echo "harness: implementation: the upstream C driver (drivers/firmware/arm_sdei_nmi.c); VARIANT=rust boots the Rust port" ;;
+rust) echo "harness: implementation: the Rust port (drivers/firmware/arm_sdei_nmi_rust.rs); VARIANT=c boots the upstream C driver" ;;
+*) echo "harness: implementation: none found (CONFIG_ARM_SDEI_NMI off?)" ;;
+esac
 echo "harness: --- SDEI and the NMI service, from the kernel log ---"
 dmesg | grep -E 'sdei|SDEI' || echo "harness: no SDEI lines: firmware without SDEI?"
 echo "harness: CPUs online: $(cat /sys/devices/system/cpu/online)"

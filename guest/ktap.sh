@@ -33,6 +33,14 @@ ktap_check() {
 	fi
 }
 
+# sdei_impl: which implementation of the NMI service this kernel runs, by
+# symbol: c (the C driver's handler), rust (the Rust module) or none.
+sdei_impl() {
+	if grep -q ' sdei_nmi_handler$' /proc/kallsyms; then echo c
+	elif grep -q '17arm_sdei_nmi_rust' /proc/kallsyms; then echo rust
+	else echo none; fi
+}
+
 # klog_has REGEX: the kernel log holds a line matching REGEX
 klog_has() { dmesg | grep -Eq "$1"; }
 

@@ -39,8 +39,7 @@ def counter(text, name):
 
 def one(variant, flavour, seconds, n):
     script = (f"SOAK_TURNS=0 SOAK_SYSRQ_PAUSE_US={PAUSE_US} sh /harness/soak.sh {seconds} "
-              "'sysrq hotplug'\n"
-              "echo \"harness: cpus online $(cat /sys/devices/system/cpu/online)\"\n")
+              "'sysrq hotplug'\n")
     boot = vm.boot(script, variant=variant, firmware=flavour,
                    append="nmi_watchdog=0 log_buf_len=32M", timeout=seconds + 180,
                    logfile=os.path.join(vm.CACHE, "results", "hotplug-window",
@@ -62,7 +61,6 @@ def one(variant, flavour, seconds, n):
         "requests": counter(text, "sysrq-l"),
         "waited": counter(text, "requests-waited-10s"),
         "online": (re.findall(r"^harness: soak cpus online (\S+)$", text, re.M) or ["?"])[-1],
-        "secs": boot.seconds,
     }
     state = re.findall(r"^harness: soak (cpu\d hotplug state \d+)$", text, re.M)
     if stuck:

@@ -23,7 +23,7 @@ export PATH=$TOOLS/bin:$HOME/.cargo/bin:$PATH
 # its cache inside $SDEI_CACHE so that an empty cache is a cold build.  In
 # depend mode: ccache hashes the headers the compiler's own .d file names
 # and never runs the preprocessor, so a miss costs 1-2% over plain clang
-# (the preprocessor mode costs ~50%: measured, see the README).  It finds
+# (the preprocessor mode costs ~50%: docs/timings.md).  It finds
 # an object built before with the same configuration in any build
 # directory (no debug info is built, so the directory is not hashed): a
 # tree unpacked again, bisect-check, a patch reworked and put back.

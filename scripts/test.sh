@@ -79,11 +79,11 @@ if [ $build -eq 1 ]; then
 	# The Rust port's own tests run in kernels of their own: its KUnit
 	# tests (kunit) and its hardlockup detector (watchdog).
 	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit watchdog"
-	# The first kernel builds alone and puts every C object into ccache.
-	# The others find theirs there; what is left of each is mostly its
-	# Rust crates, which rustc compiles one crate at a time, on one core:
-	# built side by side, they keep both cores busy.  SERIAL_KERNELS=1
-	# builds them one after the other.
+	# The first kernel builds alone; the others start from a copy of it
+	# (kernel.sh), and what is left of each is mostly its Rust crates,
+	# which rustc compiles one crate at a time, on one core: built side by
+	# side, they keep both cores busy.  SERIAL_KERNELS=1 builds them one
+	# after the other.
 	first=${kernels%% *}
 	rest=${kernels#"$first"}
 	phase "kernel $first" bash "$TOP/scripts/kernel.sh" "$first" || die "build failed"

@@ -27,12 +27,10 @@ BUILD = os.environ.get("BUILD") or os.path.join(CACHE, "build")
 FW_FLAVOUR = os.environ.get("FW_FLAVOUR", "stock")
 
 
-def firmware_path(flavour=None):
-    flavour = flavour or FW_FLAVOUR
+def firmware_path(firmware):
+    """The flash image for boot()'s firmware: a flavour's name, or True for FW_FLAVOUR."""
+    flavour = firmware if isinstance(firmware, str) else FW_FLAVOUR
     return os.path.join(CACHE, "tf-a", "current" if flavour == "stock" else flavour, "flash.bin")
-
-
-FIRMWARE = firmware_path()
 BASE_CPIO = os.path.join(CACHE, "guest", "base.cpio")
 KSELFTEST = os.path.join(CACHE, "guest", "kselftest")
 QEMU = "qemu-system-aarch64"
@@ -69,7 +67,7 @@ def make_dtb(path, firmware, smp, mem, bootargs, initrd_size):
     """
     m = machine(firmware, smp, mem)
     m[1] += ",dumpdtb=" + path
-    fw = firmware_path(firmware if isinstance(firmware, str) else None)
+    fw = firmware_path(firmware)
     run([QEMU, *m, *(["-bios", fw] if firmware else []), "-display", "none"])
     subprocess.run(["fdtput", "-d", path, "/chosen", "kaslr-seed"],
                    stderr=subprocess.DEVNULL, check=False)
@@ -105,7 +103,7 @@ def qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, workdir):
     if not os.path.exists(image):
         sys.exit(f"vm.py: no kernel at {image}: run 'make kernel'")
     cmd = [QEMU, *machine(firmware, smp, mem), "-no-reboot"]
-    fw = firmware_path(firmware if isinstance(firmware, str) else None)
+    fw = firmware_path(firmware)
     if firmware and not os.path.exists(fw):
         sys.exit(f"vm.py: no firmware at {fw}: run 'make firmware'")
     dtb = os.path.join(workdir, "virt.dtb")

@@ -262,10 +262,7 @@ SCENARIOS = [
         """
 ktap_plan sdei-active 1
 ktap_check cpus-online test "$(cat /sys/devices/system/cpu/online)" = 0-3
-if grep -q ' sdei_nmi_handler$' /proc/kallsyms; then impl=c
-elif grep -q '17arm_sdei_nmi_rust' /proc/kallsyms; then impl=rust
-else impl=none; fi
-echo "harness: implementation $impl"
+echo "harness: implementation $(sdei_impl)"
 dump_dmesg
 """,
         SANITY + [
