@@ -15,8 +15,10 @@ VARIANTS ?= $(ALL_VARIANTS)
 ifneq ($(filter-out $(ALL_VARIANTS) $(TEST_VARIANTS),$(VARIANT)),)
 $(error VARIANT must be among: $(ALL_VARIANTS) $(TEST_VARIANTS))
 endif
-ifneq ($(filter-out $(ALL_VARIANTS),$(VARIANTS)),)
-$(error VARIANTS must be among: $(ALL_VARIANTS))
+# VARIANT-nofix: VARIANT without the hotplug-window fix (scripts/nofix.sh),
+# for hotplug-window and the evidence of hotplug-nofix.
+ifneq ($(filter-out $(ALL_VARIANTS) $(ALL_VARIANTS:%=%-nofix),$(VARIANTS)),)
+$(error VARIANTS must be among: $(ALL_VARIANTS) $(ALL_VARIANTS:%=%-nofix))
 endif
 ifneq ($(filter-out 0 1,$(NO_FIRMWARE)),)
 $(error NO_FIRMWARE must be 0 or 1, not '$(NO_FIRMWARE)')
@@ -28,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -53,6 +55,8 @@ help:
 	@echo "  bench-watchdog hardlockup detection latency for watchdog_thresh 2, 5, 10 (ROUNDS=3)"
 	@echo "  hotplug-window sysrq-l storms during CPU hotplug on each TF-A flavour (FLAVOURS, ROUNDS=2,"
 	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
+	@echo "  hotplug-nofix the hotplug-overlap scenario on TF-A on kernels with the hotplug-window fix"
+	@echo "              reverted (VARIANTS, built into VARIANT-nofix): expected to fail"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
 	@echo "  VARIANT=rust|c|kunit|watchdog  kernel for kernel/run/demo (default rust): rust = the"
@@ -70,6 +74,7 @@ help:
 	@echo "  APPEND='...'       extra kernel command line"
 	@echo "  S=pattern          with test/scenarios: pytest -k selection"
 	@echo "  SOAK_SECONDS=N     length of the soak (test: 120, soak: 600)"
+	@echo "  OVERLAP_SECONDS=N  length of the hotplug-overlap scenario (default 60)"
 	@echo "  FORCE=1            let 'tree' discard work that is not in patches/"
 	@echo "  BOOT_JOBS=N        with test/scenarios: guests booted at a time (default 2; 1 = one by one)"
 	@echo "  SEED=none          with kernel/test: build a new build directory from scratch instead of"
@@ -148,6 +153,17 @@ hotplug-window: setup tree
 	@bash scripts/guest.sh
 	@FLAVOURS='$(HOTPLUG_FLAVOURS)' python3 scripts/hotplug_window.py $(or $(ROUNDS),2) \
 		$(or $(HOTPLUG_SECONDS),60)
+
+# The evidence that the hotplug-overlap scenario needs the fix: the same
+# scenario on kernels without it.  Its failure is the expected outcome; the
+# results are in results/VARIANT-nofix-hotplug-overlap-tf-a.{ktap,log}.
+hotplug-nofix: setup tree
+	@bash scripts/nofix.sh $(VARIANTS:%-nofix=%)
+	@bash scripts/firmware.sh && bash scripts/guest.sh
+	@if VARIANTS='$(foreach v,$(VARIANTS:%-nofix=%),$(v)-nofix)' GATES=0 \
+		bash scripts/test.sh --no-build -k 'hotplug-overlap and tf-a'; then \
+		echo "==> hotplug-nofix: passed without the fix: this shows nothing" >&2; exit 1; \
+	else echo "==> hotplug-nofix: failed without the fix, as expected"; fi
 
 clean-build:
 	rm -rf "$${SDEI_CACHE:-$$HOME/.cache/sdei-nmi-rs}/build/$(VARIANT)"

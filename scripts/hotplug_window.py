@@ -3,7 +3,8 @@
 """The hotplug window on TF-A, layer by layer (make hotplug-window).
 
 hotplug_window.py [ROUNDS] [SECONDS]: boots each kernel variant (VARIANTS,
-default c and rust) on each TF-A flavour (FLAVOURS, default stock, trace
+default c and rust; c-nofix and rust-nofix are the same without the
+kernel's fix, scripts/nofix.sh) on each TF-A flavour (FLAVOURS, default stock, trace
 and fixed: scripts/firmware.sh), ROUNDS times (default 2), and runs
 sysrq-l storms and CPU 1-3 offline/online cycles overlapping for SECONDS
 (default 60) with load on every CPU (guest/soak.sh with SOAK_TURNS=0,
@@ -60,6 +61,7 @@ def one(variant, flavour, seconds, n):
         "cycles": counter(text, "cpu-online"),
         "requests": counter(text, "sysrq-l"),
         "waited": counter(text, "requests-waited-10s"),
+        "skipped": counter(text, "cpus-skipped"),
         "online": (re.findall(r"^harness: soak cpus online (\S+)$", text, re.M) or ["?"])[-1],
     }
     state = re.findall(r"^harness: soak (cpu\d hotplug state \d+)$", text, re.M)
@@ -74,8 +76,9 @@ def main():
     variants = os.environ.get("VARIANTS", "c rust").split()
     flavours = os.environ.get("FLAVOURS", "stock trace fixed").split()
     rows = ["| variant | TF-A | boot | verdict | masked triggers (TF-A) | raised again at unmask "
-            "| requests waited 10 s | online/offline cycles | sysrq-l requests | CPUs online at the end |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "| requests waited 10 s | CPUs left out (kernel fix) | online/offline cycles | sysrq-l requests "
+            "| CPUs online at the end |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     rc = 0
     for flavour in flavours:
         for variant in variants:
@@ -90,7 +93,8 @@ def main():
                 rows.append(f"| {variant} | {flavour} | {i + 1} | {r['verdict'] or 'none'} | "
                             f"{na(r['masked']) if flavour != 'stock' else 'not shown'} | "
                             f"{na(r['reraised']) if flavour == 'fixed' else '-'} | "
-                            f"{na(r['waited'])} | {na(r['cycles'])} | {na(r['requests'])} | "
+                            f"{na(r['waited'])} | {na(r['skipped'])} | {na(r['cycles'])} | "
+                            f"{na(r['requests'])} | "
                             f"{r['online']} |")
     text = (f"sysrq-l storms (3 requests, then {PAUSE_US / 1e6:g} s) and CPU 1-3 offline/online cycles "
             f"overlapping for {seconds} s, load on every CPU, nmi_watchdog=0, on QEMU virt with "

@@ -10,7 +10,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 variant=${1:-${VARIANT:-rust}}
-out=$BUILD/$variant
+# VARIANT-nofix: VARIANT without the hotplug-window fix (scripts/nofix.sh).
+case $variant in *-nofix) exec bash "$(dirname "$0")/nofix.sh" "${variant%-nofix}" ;; esac
+# KERNEL_DIR: the build directory's name under $BUILD (default: the variant;
+# scripts/nofix.sh builds VARIANT into VARIANT-nofix).
+out=$BUILD/${KERNEL_DIR:-$variant}
 frags=("$TOP/configs/qemu-sdei.config")
 [ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
 
@@ -32,7 +36,7 @@ stale=0
 [ -f "$out/.config" ] && [ "$(cat "$out/.kcc" 2>/dev/null)" != "$KCC" ] && stale=1
 if { [ ! -f "$out/.config" ] || [ $stale = 1 ]; } && [ "${SEED:-}" != none ]; then
 	for s in ${SEED:-rust c watchdog kunit}; do
-		[ "$s" != "$variant" ] && [ -f "$BUILD/$s/.built" ] &&
+		[ "$BUILD/$s" != "$out" ] && [ -f "$BUILD/$s/.built" ] &&
 			[ "$(cat "$BUILD/$s/.kcc" 2>/dev/null)" = "$KCC" ] || continue
 		rm -rf "$out" "$out.seed"
 		step "seed $variant from the $s build" cp -a "$BUILD/$s" "$out.seed"

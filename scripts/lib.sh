@@ -56,6 +56,14 @@ need() {
 		die "'$1' not found: install the Debian package '$2' (make setup does it)"
 }
 
+# The fix for the hotplug window, by subject: scripts/nofix.sh builds
+# kernels with these commits reverted, to show what the hotplug-overlap
+# scenario does without them (make hotplug-nofix).
+NOFIX_SUBJECTS=(
+	"firmware: arm_sdei_nmi: signal event 0 only to CPUs that can take it"
+	"firmware: arm_sdei_nmi: signal event 0 only to CPUs that can take it, in Rust"
+)
+
 kmake() {
 	make -C "$TREE" O="$1" ARCH=arm64 LLVM="$LLVM_SUFFIX" CC="$KCC" "${@:2}"
 }

@@ -20,7 +20,10 @@ done
 # The parity matrix: every scenario on every variant (c: the upstream C
 # driver, rust: the Rust port), unless VARIANTS says otherwise.
 variants=${VARIANTS:-c rust}
-RESULTS=$CACHE/results
+# Where the scenario results go; a run started beside another (make soak
+# beside make test) can be given its own.
+RESULTS=${SDEI_RESULTS:-$CACHE/results}
+export SDEI_RESULTS=$RESULTS
 t0=$(date +%s)
 
 # phase NAME CMD...: run CMD as one timed phase of the run.  The table of
@@ -98,7 +101,10 @@ if [ $build -eq 1 ]; then
 		_ "$TOP" || die "build failed"
 fi
 
-rm -rf "$RESULTS"
+# Only this run's kind of output: the benchmarks' tables and the
+# hotplug-window logs live beside it.
+rm -f "$RESULTS"/*.ktap "$RESULTS"/*.log "$RESULTS"/*.json "$RESULTS"/*.parse.txt \
+	"$RESULTS"/parity.md "$RESULTS"/quality-gates.txt
 mkdir -p "$RESULTS"
 
 gates=skipped

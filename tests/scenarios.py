@@ -383,6 +383,72 @@ dump_dmesg
         append="nmi_watchdog=0"),
 ]
 
+# sysrq-l storms against CPU hotplug (make test: 60 s; OVERLAP_SECONDS=N).
+OVERLAP_SECONDS = int(os.environ.get("OVERLAP_SECONDS", "60"))
+
+
+def soak_counter(c, name):
+    m = re.search(rf"^harness: soak {re.escape(name)} (\d+)$", c.text, re.M)
+    return int(m.group(1)) if m else None
+
+
+def overlap_ran(c):
+    """Both stressors ran, overlapping, and every CPU hotplug write succeeded."""
+    n = {k: soak_counter(c, k) for k in ("sysrq-l", "cpu-offline", "cpu-online",
+                                        "cpu-offline-failed", "cpu-online-failed")}
+    ok = (all((n[k] or 0) > 0 for k in ("sysrq-l", "cpu-offline", "cpu-online"))
+          and n["cpu-offline-failed"] == 0 and n["cpu-online-failed"] == 0)
+    return ok, ", ".join(f"{k} {v}" for k, v in n.items())
+
+
+def overlap_no_hang(c):
+    """No stressor still running a minute after the end (a hotplug write that never returned)."""
+    if c.has(r"^harness: soak stuck stressors"):
+        states = re.findall(r"^harness: soak (cpu\d hotplug state \d+)", c.text, re.M)
+        return False, "stuck: " + ", ".join(states)
+    return c.has(r"^harness: soak cpus online "), "finished"
+
+
+def overlap_no_10s_wait(c):
+    """No backtrace request waited its 10 s for a CPU that did not answer."""
+    n = soak_counter(c, "requests-waited-10s")
+    return n == 0, f"{n} requests waited 10 s; {soak_counter(c, 'backtraces')} backtraces"
+
+
+def overlap_skips_named(c):
+    """The CPUs left out are named, and are only CPUs that went through hotplug (1-3),
+    never CPU 0; without SDEI nothing is left out (the IPI path needs no such care)."""
+    n = soak_counter(c, "cpus-skipped")
+    named = re.findall(r"^harness: soak skipped: +(\d+) CPU (\d+) not (\w+)", c.text, re.M)
+    cpus = sorted({int(cpu) for _, cpu, _ in named})
+    detail = f"{n} skip lines: " + (", ".join(f"CPU {cpu} {what} {k}x" for k, cpu, what in named)
+                                     or "none")
+    service = c.has(r"sdei_nmi: using SDEI cross-CPU NMI")
+    return n is not None and all(cpu in (1, 2, 3) for cpu in cpus) and (service or n == 0), detail
+
+
+SCENARIOS.append(Scenario(
+    "hotplug-overlap",
+    f"sysrq-l storms (3 requests every 0.3 s) and CPU 1-3 offline/online cycles overlap for "
+    f"{OVERLAP_SECONDS} s under load (guest/soak.sh, no turn-taking): no hung bring-up, every "
+    "CPU online at the end, no request waits 10 s; a CPU that cannot take event 0 is left out "
+    "and named.",
+    f"""
+ktap_plan hotplug-overlap 1
+echo "harness: implementation $(sdei_impl)"
+SOAK_SYSRQ_PAUSE_US=300000 sh /harness/soak.sh {OVERLAP_SECONDS} 'sysrq hotplug'
+ktap_check cpus-online test "$(cat /sys/devices/system/cpu/online)" = 0-3
+""",
+    SANITY + [
+        Check("overlap-ran", overlap_ran),
+        Check("no-hung-hotplug", overlap_no_hang),
+        Check("cpus-online", guest_ok("cpus-online")),
+        Check("no-request-waited-10s", overlap_no_10s_wait),
+        Check("skipped-cpus-named", overlap_skips_named),
+        Check("sdei-nmi-active", has(r"sdei_nmi: using SDEI cross-CPU NMI"), sdei=True),
+    ],
+    append="nmi_watchdog=0 log_buf_len=32M", timeout=OVERLAP_SECONDS + 150))
+
 SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests in the guest: driver state, kprobe refusal on the handler path, "

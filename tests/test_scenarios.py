@@ -13,7 +13,8 @@ import pytest
 import vm
 from scenarios import SCENARIOS, boot
 
-RESULTS = os.path.join(vm.CACHE, "results")
+# scripts/test.sh says where (SDEI_RESULTS), so that two runs can keep apart.
+RESULTS = os.environ.get("SDEI_RESULTS") or os.path.join(vm.CACHE, "results")
 
 
 def ktap(name, results):
