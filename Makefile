@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix min-toolchain clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -57,6 +57,8 @@ help:
 	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
 	@echo "  hotplug-nofix the hotplug-overlap scenario on TF-A on kernels with the hotplug-window fix"
 	@echo "              reverted (VARIANTS, built into VARIANT-nofix): expected to fail"
+	@echo "  min-toolchain build the series with the kernel's minimum Rust toolchain (Debian trixie's"
+	@echo "              rustc 1.85.1, bindgen 0.71.1) in a debootstrap chroot, CLIPPY=1, rustfmt, rustdoc"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
 	@echo "  VARIANT=rust|c|kunit|watchdog  kernel for kernel/run/demo (default rust): rust = the"
@@ -164,6 +166,10 @@ hotplug-nofix: setup tree
 		bash scripts/test.sh --no-build -k 'hotplug-overlap and tf-a'; then \
 		echo "==> hotplug-nofix: passed without the fix: this shows nothing" >&2; exit 1; \
 	else echo "==> hotplug-nofix: failed without the fix, as expected"; fi
+
+# Slow the first time (debootstrap, a build from scratch): not part of test.
+min-toolchain: setup tree
+	@bash scripts/min-toolchain.sh
 
 clean-build:
 	rm -rf "$${SDEI_CACHE:-$$HOME/.cache/sdei-nmi-rs}/build/$(VARIANT)"
