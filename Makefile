@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix min-toolchain clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix kprobe-negative min-toolchain clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -57,6 +57,8 @@ help:
 	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
 	@echo "  hotplug-nofix the hotplug-overlap scenario on TF-A on kernels with the hotplug-window fix"
 	@echo "              reverted (VARIANTS, built into VARIANT-nofix): expected to fail"
+	@echo "  kprobe-negative the kprobe selftest on a rust kernel whose Context::cpu_backtrace() is out"
+	@echo "              of line (its #[inline(always)] removed): the selftest must fail on it"
 	@echo "  min-toolchain build the series with the kernel's minimum Rust toolchain (Debian trixie's"
 	@echo "              rustc 1.85.1, bindgen 0.71.1) in a debootstrap chroot, CLIPPY=1, rustfmt, rustdoc"
 	@echo "  clean-build remove this variant's kernel build directory"
@@ -166,6 +168,12 @@ hotplug-nofix: setup tree
 		bash scripts/test.sh --no-build -k 'hotplug-overlap and tf-a'; then \
 		echo "==> hotplug-nofix: passed without the fix: this shows nothing" >&2; exit 1; \
 	else echo "==> hotplug-nofix: failed without the fix, as expected"; fi
+
+# The evidence that the kprobe selftest catches an out-of-line Rust function
+# on the SDEI handler path: expected to pass (the selftest fails).
+kprobe-negative: setup tree
+	@bash scripts/firmware.sh && bash scripts/guest.sh
+	@bash scripts/kprobe-negative.sh
 
 # Slow the first time (debootstrap, a build from scratch): not part of test.
 min-toolchain: setup tree

@@ -6,10 +6,17 @@ For each build variant's service object: bytes by section kind (resident
 text, init text, data), and the instructions the SDEI handler executes on
 its stop path (entry to the call of arm64_nmi_cpu_stop) and on its
 backtrace path (entry to ret, through nmi_cpu_backtrace), found by walking
-the disassembly.  Writes a Markdown table to stdout.
+the disassembly.  The sizes are taken at NR_CPUS=8 (the test kernels'),
+512 (arm64's default) and 4096 (its maximum): for the two larger values
+the service objects alone are built (with what they need: the headers and,
+for Rust, the kernel crate) in build directories of their own,
+$BUILD/fig-VARIANT-NR, seeded from the variant's.  Writes Markdown to
+stdout: the table, the ratios, and the largest symbols of both objects at
+NR_CPUS=512.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -20,6 +27,53 @@ OBJ = {"c": ["drivers/firmware/arm_sdei_nmi.o"],
        "rust": ["drivers/firmware/arm_sdei_nmi_rust.o", "drivers/firmware/arm_sdei_nmi_glue.o"]}
 OBJDUMP = "llvm-objdump-19"
 SIZE = "llvm-size-19"
+NM = "llvm-nm-19"
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NR_CPUS = (8, 512, 4096)
+BASE_NR = 8  # configs/qemu-sdei.config
+
+
+def build_dir(variant, nr):
+    """The build directory holding VARIANT's service objects at NR_CPUS=NR."""
+    base = os.path.join(vm.BUILD, variant)
+    if nr == BASE_NR:
+        return base
+    d = os.path.join(vm.BUILD, f"fig-{variant}-{nr}")
+    if not os.path.exists(os.path.join(d, ".config")):
+        if not os.path.exists(os.path.join(base, ".built")):
+            sys.exit(f"figures.py: {base} is not built: build VARIANT={variant} first")
+        shutil.rmtree(d, ignore_errors=True)
+        subprocess.run(["cp", "-a", base, d], check=True)
+        for f in (".built",):
+            if os.path.exists(os.path.join(d, f)):
+                os.remove(os.path.join(d, f))
+    subprocess.run([os.path.join(vm.CACHE, "linux", "scripts", "config"), "--file",
+                    os.path.join(d, ".config"), "--set-val", "NR_CPUS", str(nr)], check=True)
+    log = os.path.join(d, "figures-build.log")
+    cmd = ('. "$1/scripts/lib.sh" && kmake "$2" olddefconfig && '
+           'kmake "$2" -j"$(nproc)" "${@:3}"')
+    with open(log, "w") as f:
+        r = subprocess.run(["bash", "-c", cmd, "_", TOP, d] + OBJ[variant], stdout=f,
+                           stderr=subprocess.STDOUT)
+    if r.returncode:
+        sys.exit(f"figures.py: building {variant} at NR_CPUS={nr} failed, see {log}")
+    with open(os.path.join(d, ".config")) as f:
+        if f"CONFIG_NR_CPUS={nr}\n" not in f.read():
+            sys.exit(f"figures.py: Kconfig refused NR_CPUS={nr} in {d}")
+    return d
+
+
+def symbols(objs):
+    """[(size, kind, name)] of the defined symbols of OBJS, largest first."""
+    out = []
+    for obj in objs:
+        r = subprocess.run([NM, "-S", "--size-sort", "-C", obj], capture_output=True,
+                           text=True, check=True).stdout
+        for line in r.splitlines():
+            f = line.split(None, 3)
+            if len(f) == 4:
+                out.append((int(f[1], 16), f[2], f[3]))
+    return sorted(out, reverse=True)
 
 
 def sections(obj):
@@ -58,7 +112,7 @@ def handler_paths(obj):
         if m and cur is not None:
             cur.append([int(m.group(1), 16), m.group(2), m.group(3), None])
     name = next(n for n in funcs if n == "sdei_nmi_handler" or
-                (n.endswith("callbackBS_") and "sdei" in n))
+                re.match(r"_R.*4sdei.*12Registration.*8callback", n))
     insns = funcs[name]
     at = {a: i for i, (a, *_rest) in enumerate(insns)}
 
@@ -98,31 +152,44 @@ def handler_paths(obj):
 
 
 def main():
-    build = vm.BUILD
     rows, figs = [], {}
-    for v, rels in OBJ.items():
-        objs = [os.path.join(build, v, rel) for rel in rels]
-        for obj in objs:
-            if not os.path.exists(obj):
-                sys.exit(f"figures.py: {obj} missing: build VARIANT={v} first")
-        s = {"text": 0, "init": 0, "data": 0}
-        for obj in objs:
-            for k, n in sections(obj).items():
-                s[k] += n
-        stop, bt = handler_paths(objs[0])
-        figs[v] = (s, stop, bt)
-        names = " + ".join(f"`{os.path.basename(r)}`" for r in rels)
-        rows.append(f"| {v} | {names} | {s['text']} | {s['init']} | {s['data']} | {stop} | {bt} |")
-    c, r = figs["c"], figs["rust"]
-    ratio_text = r[0]["text"] / c[0]["text"]
-    ratio_all = (r[0]["text"] + r[0]["init"]) / (c[0]["text"] + c[0]["init"])
-    print("| variant | object | resident text (B) | init text (B) | data+rodata+bss (B) "
-          "| stop path (insns) | backtrace path (insns) |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for nr in NR_CPUS:
+        for v, rels in OBJ.items():
+            objs = [os.path.join(build_dir(v, nr), rel) for rel in rels]
+            for obj in objs:
+                if not os.path.exists(obj):
+                    sys.exit(f"figures.py: {obj} missing: build VARIANT={v} first")
+            s = {"text": 0, "init": 0, "data": 0}
+            for obj in objs:
+                for k, n in sections(obj).items():
+                    s[k] += n
+            stop, bt = handler_paths(objs[0])
+            figs[v, nr] = (s, stop, bt, objs)
+            names = " + ".join(f"`{os.path.basename(r)}`" for r in rels)
+            rows.append(f"| {v} | {nr} | {names} | {s['text']} | {s['init']} | {s['data']} "
+                        f"| {stop} | {bt} |")
+    print("| variant | NR_CPUS | object | resident text (B) | init text (B) "
+          "| data+rodata+bss (B) | stop path (insns) | backtrace path (insns) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(rows))
     print()
-    print(f"Rust/C: resident text {ratio_text:.2f}x, all text {ratio_all:.2f}x (goal: at most 1.25x); "
-          f"stop path {r[1]}/{c[1]}, backtrace path {r[2]}/{c[2]} (goal: within 10%).")
+    for nr in NR_CPUS:
+        c, r = figs["c", nr], figs["rust", nr]
+        ratio_text = r[0]["text"] / c[0]["text"]
+        ratio_all = (r[0]["text"] + r[0]["init"]) / (c[0]["text"] + c[0]["init"])
+        ratio_data = r[0]["data"] / c[0]["data"] if c[0]["data"] else float("nan")
+        print(f"- NR_CPUS={nr}: Rust/C resident text {ratio_text:.2f}x (goal: at most 1.25x at "
+              f"512), all text {ratio_all:.2f}x, data {ratio_data:.2f}x; stop path "
+              f"{r[1]}/{c[1]}, backtrace path {r[2]}/{c[2]} instructions (goal: within 10%).")
+    print()
+    print("Largest symbols at NR_CPUS=512 (`llvm-nm -S --size-sort -C`, text and data):")
+    print()
+    print("| variant | size (B) | kind | symbol |")
+    print("| --- | --- | --- | --- |")
+    for v in OBJ:
+        for size, kind, name in symbols(figs[v, 512][3])[:12]:
+            name = name if len(name) < 110 else name[:107] + "..."
+            print(f"| {v} | {size} | {kind} | `{name}` |")
     bench = os.path.join(vm.CACHE, "results", "stop-rung.md")
     if os.path.exists(bench):
         print()

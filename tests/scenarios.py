@@ -8,6 +8,8 @@ without SDEI proves nothing about SDEI.
 """
 import os
 import re
+import subprocess
+import sys
 
 import vm
 import vmcore
@@ -245,6 +247,28 @@ SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
 NO_RCU_STALL = "rcupdate.rcu_cpu_stall_timeout=300"
 
 
+# Where the kselftest boots find the SDEI handler path of their kernel
+# (SDEI_NMI_HANDLER_PATH of sdei_nmi_kprobe.sh), derived from its vmlinux
+# by the selftest's own sdei_nmi_handler_path.py.
+HANDLER_PATH = "sdei-nmi-handler-path.txt"
+LLVM_SUFFIX = os.environ.get("LLVM_SUFFIX", "-19")
+
+
+def handler_path(variant):
+    """Derive VARIANT's handler path from its vmlinux; return the file."""
+    tree = os.environ.get("TREE") or os.path.join(vm.CACHE, "linux")
+    script = os.path.join(tree, "tools", "testing", "selftests", "drivers", "sdei_nmi",
+                          "sdei_nmi_handler_path.py")
+    results = os.environ.get("SDEI_RESULTS") or os.path.join(vm.CACHE, "results")
+    out = os.path.join(results, f"{variant}-{HANDLER_PATH}")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        subprocess.run([sys.executable, script, "--objdump", "llvm-objdump" + LLVM_SUFFIX,
+                        "--nm", "llvm-nm" + LLVM_SUFFIX,
+                        os.path.join(vm.BUILD, variant, "vmlinux")], check=True, stdout=f)
+    return out
+
+
 def boot(sc, variant, firmware, logfile=None):
     """Boot scenario SC on VARIANT's kernel, on TF-A or without firmware; the
     checks' view of the finished boot."""
@@ -252,7 +276,7 @@ def boot(sc, variant, firmware, logfile=None):
     if sc.extra == "kdump":
         extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
     elif sc.extra == "kselftest":
-        extra = {"kselftest": vm.KSELFTEST}
+        extra = {"kselftest": vm.KSELFTEST, HANDLER_PATH: handler_path(variant)}
     b = vm.boot(sc.script, variant=variant, firmware=firmware, append=sc.append,
                 extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
                 logfile=logfile)
@@ -470,8 +494,9 @@ SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests in the guest: driver state, kprobe refusal on the handler path, "
     "backtrace of a wedged CPU (run last).",
-    """
-cd /kselftest && SDEI_NMI_WEDGE=1 ./run_kselftest.sh -c drivers/sdei_nmi
+    f"""
+cd /kselftest && SDEI_NMI_WEDGE=1 SDEI_NMI_HANDLER_PATH=/{HANDLER_PATH} \\
+	./run_kselftest.sh -c drivers/sdei_nmi
 """,
     SANITY + [
         Check("kselftests-ran", kselftests_ran),

@@ -11,8 +11,9 @@ import re
 
 import pytest
 
-from scenarios import (KEXEC_CHECKS, KEXEC_LOAD, SANITY, Check, Scenario, boot, guest_ok, has,
-                       kdump_notes, kselftest, lacks, prstatus_all_cpus, wedge_pid)
+from scenarios import (HANDLER_PATH, KEXEC_CHECKS, KEXEC_LOAD, SANITY, Check, Scenario, boot,
+                       guest_ok, has, kdump_notes, kselftest, lacks, prstatus_all_cpus,
+                       wedge_pid)
 from test_scenarios import RESULTS, report
 
 VARIANT = "watchdog"
@@ -222,8 +223,8 @@ SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests on the watchdog build: the handler path, which now also reaches "
     "the CPU-number helper and the watchdog core's check, refuses kprobes.",
-    """
-cd /kselftest && ./run_kselftest.sh -c drivers/sdei_nmi
+    f"""
+cd /kselftest && SDEI_NMI_HANDLER_PATH=/{HANDLER_PATH} ./run_kselftest.sh -c drivers/sdei_nmi
 """,
     SANITY + [
         Check("sdei_nmi_state.sh", kselftest("sdei_nmi_state.sh"), sdei=True),
