@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix kprobe-negative min-toolchain clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix kprobe-negative min-toolchain defconfig-check clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -61,6 +61,8 @@ help:
 	@echo "              of line (its #[inline(always)] removed): the selftest must fail on it"
 	@echo "  min-toolchain build the series with the kernel's minimum Rust toolchain (Debian trixie's"
 	@echo "              rustc 1.85.1, bindgen 0.71.1) in a debootstrap chroot, CLIPPY=1, rustfmt, rustdoc"
+	@echo "  defconfig-check the Rust crates and the series' objects on arm64 defconfig + Rust + every"
+	@echo "              option of the series (CLIPPY=1, W=1; not a whole kernel)"
 	@echo "  clean-build remove this variant's kernel build directory"
 	@echo "Variables:"
 	@echo "  VARIANT=rust|c|kunit|watchdog  kernel for kernel/run/demo (default rust): rust = the"
@@ -136,7 +138,8 @@ bisect-check: tree
 	@bash scripts/bisect-check.sh
 
 figures:
-	@python3 scripts/figures.py
+	@python3 scripts/figures.py >docs/figures.md.tmp && mv docs/figures.md.tmp docs/figures.md
+	@cat docs/figures.md
 
 bench:
 	@python3 scripts/bench_stop.py $(or $(ROUNDS),5)
@@ -174,6 +177,10 @@ hotplug-nofix: setup tree
 kprobe-negative: setup tree
 	@bash scripts/firmware.sh && bash scripts/guest.sh
 	@bash scripts/kprobe-negative.sh
+
+# The series on arm64 defconfig: the Rust crates and the series' objects only.
+defconfig-check: setup tree
+	@bash scripts/defconfig-check.sh
 
 # Slow the first time (debootstrap, a build from scratch): not part of test.
 min-toolchain: setup tree
