@@ -174,6 +174,20 @@ def main():
             names = " + ".join(f"`{os.path.basename(r)}`" for r in rels)
             rows.append(f"| {v} | {nr} | {names} | {s['text']} | {s['init']} | {s['data']} "
                         f"| {stop} | {bt} |")
+    # The rust variant with the C helpers inlined into Rust, built by make
+    # min-toolchain (trixie's rustc 1.85.1 and clang share LLVM 19).
+    inl = os.path.join(vm.BUILD, "min-toolchain-rust-inline")
+    inl_objs = [os.path.join(inl, rel) for rel in OBJ["rust"]]
+    if all(os.path.exists(o) for o in inl_objs):
+        si = {"text": 0, "init": 0, "data": 0}
+        for obj in inl_objs:
+            for k, n in sections(obj).items():
+                si[k] += n
+        stop, bt = handler_paths(inl_objs[0])
+        figs["rust-inline", BASE_NR] = (si, stop, bt, inl_objs)
+        rows.append(f"| rust, `RUST_INLINE_HELPERS` (rustc 1.85.1, `make min-toolchain`) "
+                    f"| {BASE_NR} | {' + '.join(f'`{os.path.basename(r)}`' for r in OBJ['rust'])} "
+                    f"| {si['text']} | {si['init']} | {si['data']} | {stop} | {bt} |")
     print("| variant | NR_CPUS | object | resident text (B) | init text (B) "
           "| data+rodata+bss (B) | stop path (insns) | backtrace path (insns) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -187,6 +201,11 @@ def main():
         print(f"- NR_CPUS={nr}: Rust/C resident text {ratio_text:.2f}x (goal: at most 1.25x at "
               f"512), all text {ratio_all:.2f}x, data {ratio_data:.2f}x; stop path "
               f"{r[1]}/{c[1]}, backtrace path {r[2]}/{c[2]} instructions (goal: within 10%).")
+    if ("rust-inline", BASE_NR) in figs:
+        c, r = figs["c", BASE_NR], figs["rust-inline", BASE_NR]
+        print(f"- NR_CPUS={BASE_NR}, helpers inlined: Rust/C resident text "
+              f"{r[0]['text'] / c[0]['text']:.2f}x; stop path {r[1]}/{c[1]}, backtrace path "
+              f"{r[2]}/{c[2]} instructions.")
     print()
     print("Largest symbols at NR_CPUS=512 (`llvm-nm -S --size-sort -C`, text and data):")
     print()

@@ -40,7 +40,8 @@ if [ ! -f "$ROOT/.ready" ]; then
 fi
 
 inline=$BUILD/min-toolchain-inline
-mkdir -p "$out" "$inline" "$ROOT/src/linux" "$ROOT/build" "$ROOT/build-inline" "$ROOT/configs"
+rinl=$BUILD/min-toolchain-rust-inline
+mkdir -p "$out" "$inline" "$ROOT/src/linux" "$ROOT/build" "$ROOT/build-inline" "$ROOT/build-rust-inline" "$ROOT/configs"
 mounts=()
 cleanup() {
 	local m
@@ -58,9 +59,10 @@ mounts=("$ROOT/proc" "${mounts[@]}")
 in_root() { chroot "$ROOT" env -i PATH=/usr/bin:/bin HOME=/root LANG=C.UTF-8 bash -c 'cd /src/linux && "$@"' _ "$@"; }
 kmk() { in_root make O=/build ARCH=arm64 LLVM=1 "$@"; }
 kmk_inline() { in_root make O=/build-inline ARCH=arm64 LLVM=1 "$@"; }
+kmk_rinl() { in_root make O=/build-rust-inline ARCH=arm64 LLVM=1 "$@"; }
 
 echo "KTAP version 1"
-echo "1..6"
+echo "1..7"
 n=0 fail=0
 result() {
 	n=$((n + 1))
@@ -165,5 +167,29 @@ if [ "$ok" -eq 1 ]; then
 	result ok handler-path "only the callback is Rust, no indirect call, in both builds"
 else
 	result fail handler-path "a Rust function or an indirect call on the path:$detail see */handler-path.txt"
+fi
+
+# The rust variant's service objects with the helpers inlined, for make
+# figures (the size and handler path without the helper calls): the rust
+# variant's configuration, from a copy of the inline build directory.
+if [ ! -f "$rinl/.config" ] && [ -f "$inline/vmlinux" ]; then
+	rm -rf "$rinl" && cp -a "$inline" "$rinl"
+fi
+bind "$rinl" "$ROOT/build-rust-inline"
+printf 'CONFIG_EXPERT=y\nCONFIG_RUST_INLINE_HELPERS=y\n' >"$rinl/inline.config"
+in_root env ARCH=arm64 LLVM=1 scripts/kconfig/merge_config.sh -n -O /build-rust-inline \
+	/configs/qemu-sdei.config /configs/rust.config /build-rust-inline/inline.config \
+	>"$rinl/merge.log" 2>&1
+kmk_rinl olddefconfig >/dev/null 2>&1
+objs="drivers/firmware/arm_sdei_nmi_rust.o drivers/firmware/arm_sdei_nmi_glue.o"
+if ! grep -qx CONFIG_RUST_INLINE_HELPERS=y "$rinl/.config" ||
+	grep -qx CONFIG_ARM_SDEI_NMI_KUNIT_TEST=y "$rinl/.config"; then
+	result fail rust-variant-inline-helpers "not the rust variant with inlined helpers (see $rinl/merge.log)"
+elif kmk_rinl CLIPPY=1 -j"$(nproc)" $objs >"$rinl/build.log" 2>&1 &&
+	warnings "$rinl/build.log" "$rinl"; then
+	result ok rust-variant-inline-helpers "the rust variant's service objects in $rinl, for make figures"
+else
+	result fail rust-variant-inline-helpers "see $rinl/build.log"
+	series "$rinl/build.log"
 fi
 exit $fail
