@@ -61,48 +61,35 @@ build() {
 	return 0
 }
 
-out=$BUILD/defconfig
-t0=$(date +%s)
+# check NAME DIR FRAGMENT DETAIL TARGET...: configure DIR, build the
+# targets, and report NAME's result; DETAIL goes before the time.
+check() {
+	local name=$1 out=$2 frag=$3 detail=$4 why ours t0
+	shift 4
+	t0=$(date +%s)
+	if ! why=$(configure "$out" "$frag"); then
+		result fail "$name" "configuration: $why (see $out/config.log)"
+	elif ! ours=$(build "$out" "$@"); then
+		result fail "$name" "build failed, see $out/build.log"
+		grep -E 'error' "$out/build.log" | head -5 | sed 's/^/# /'
+	elif [ -n "$ours" ]; then
+		result fail "$name" "warnings from the series, see $out/build.log"
+		head -5 <<<"$ours" | sed 's/^/# /'
+	else
+		result ok "$name" "NR_CPUS=$(sed -n 's/^CONFIG_NR_CPUS=//p' "$out/.config"), $detail in $(( $(date +%s) - t0 )) s, 0 warnings from the series"
+	fi
+}
+
 # The objects of the files the series adds or changes, in this
 # configuration; rust/ for the kernel crate and the helpers.
-objs=(rust/ drivers/firmware/arm_sdei_nmi_rust.o drivers/firmware/arm_sdei_nmi_glue.o
-	kernel/watchdog.o)
-if why=$(configure "$out" "$frag"); then
-	nr=$(sed -n 's/^CONFIG_NR_CPUS=//p' "$out/.config")
-	if ours=$(build "$out" "${objs[@]}"); then
-		if [ -z "$ours" ]; then
-			result ok defconfig-rust "NR_CPUS=$nr, $(grep -cE '^  (RUSTC|CLIPPY)' "$out/build.log") Rust objects and ${#objs[@]} targets in $(( $(date +%s) - t0 )) s, 0 warnings from the series"
-		else
-			result fail defconfig-rust "warnings from the series, see $out/build.log"
-			head -5 <<<"$ours" | sed 's/^/# /'
-		fi
-	else
-		result fail defconfig-rust "build failed, see $out/build.log"
-		grep -E 'error' "$out/build.log" | head -5 | sed 's/^/# /'
-	fi
-else
-	result fail defconfig-rust "configuration: $why (see $out/config.log)"
-fi
+check defconfig-rust "$BUILD/defconfig" "$frag" "rust/ and the Rust driver, glue and watchdog.o" \
+	rust/ drivers/firmware/arm_sdei_nmi_rust.o drivers/firmware/arm_sdei_nmi_glue.o \
+	kernel/watchdog.o
 
-outc=$BUILD/defconfig-c
-t0=$(date +%s)
-fragc=$outc.fragment
-mkdir -p "$outc"
+fragc=$BUILD/defconfig-c.fragment
+mkdir -p "$BUILD/defconfig-c"
 grep -vE '^CONFIG_(ARM_SDEI_NMI_RUST|ARM_SDEI_NMI_WATCHDOG|HARDLOCKUP_DETECTOR_ARCH|ARM_SDEI_NMI_KUNIT_TEST)=' \
 	"$frag" >"$fragc"
-if why=$(configure "$outc" "$fragc"); then
-	if ours=$(build "$outc" drivers/firmware/arm_sdei_nmi.o kernel/watchdog.o); then
-		if [ -z "$ours" ]; then
-			result ok defconfig-c "arm_sdei_nmi.o, watchdog.o in $(( $(date +%s) - t0 )) s, 0 warnings from the series"
-		else
-			result fail defconfig-c "warnings from the series, see $outc/build.log"
-			head -5 <<<"$ours" | sed 's/^/# /'
-		fi
-	else
-		result fail defconfig-c "build failed, see $outc/build.log"
-		grep -E 'error' "$outc/build.log" | head -5 | sed 's/^/# /'
-	fi
-else
-	result fail defconfig-c "configuration: $why (see $outc/config.log)"
-fi
+check defconfig-c "$BUILD/defconfig-c" "$fragc" "arm_sdei_nmi.o and watchdog.o" \
+	drivers/firmware/arm_sdei_nmi.o kernel/watchdog.o
 exit $fail
