@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog hotplug-window hotplug-nofix kprobe-negative min-toolchain defconfig-check clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog detectors hotplug-window hotplug-nofix kprobe-negative min-toolchain defconfig-check clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -52,7 +52,10 @@ help:
 	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
 	@echo "  figures     size and handler-path figures, C vs Rust"
 	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust (ROUNDS=5 boots each)"
-	@echo "  bench-watchdog hardlockup detection latency for watchdog_thresh 2, 5, 10 (ROUNDS=3)"
+	@echo "  bench-watchdog hardlockup detection latency, SDEI detector vs buddy + SDEI, watchdog_thresh"
+	@echo "              5 and 10 (ROUNDS=5): table in docs/detector-latency.md"
+	@echo "  detectors   the detectors' comparison table (docs/detectors.md, README) from the logs of"
+	@echo "              the last make test; non-zero if the SDEI detector is worse on a row"
 	@echo "  hotplug-window sysrq-l storms during CPU hotplug on each TF-A flavour (FLAVOURS, ROUNDS=2,"
 	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
 	@echo "  hotplug-nofix the hotplug-overlap scenario on TF-A on kernels with the hotplug-window fix"
@@ -145,7 +148,10 @@ bench:
 	@python3 scripts/bench_stop.py $(or $(ROUNDS),5)
 
 bench-watchdog:
-	@python3 scripts/bench_watchdog.py $(or $(ROUNDS),3)
+	@python3 scripts/bench_watchdog.py $(or $(ROUNDS),5)
+
+detectors:
+	@python3 scripts/detectors.py --check
 
 # test.sh runs the setup step itself, as its first timed phase.
 test:

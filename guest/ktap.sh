@@ -57,13 +57,44 @@ wait_klog() {
 	done
 }
 
+# klog_count REGEX: how many lines of the kernel log match REGEX.
+klog_count() { dmesg | grep -Ec "$1"; }
+
+# wait_klog_count REGEX N SECONDS: wait until N lines of the kernel log
+# match REGEX, for SECONDS of the clock.
+wait_klog_count() {
+	local end=$(($(date +%s) + $3))
+	while :; do
+		[ "$(klog_count "$1")" -ge "$2" ] && return 0
+		[ "$(date +%s)" -lt $end ] || return 1
+		usleep 100000
+	done
+}
+
 # wedge_cpu N: wedge CPU N with interrupts masked (LKDTM HARDLOCKUP: a
 # spin with local IRQs disabled that never ends) and wait until LKDTM
-# says it is in.
+# says it is in (another wedge's line does not count).
 wedge_cpu() {
+	local re="lkdtm: Performing direct entry HARDLOCKUP" n
+	n=$(klog_count "$re")
 	taskset -c "$1" sh -c 'echo HARDLOCKUP >/sys/kernel/debug/provoke-crash/DIRECT' &
 	WEDGE_PID=$!
-	wait_klog "lkdtm: Performing direct entry HARDLOCKUP" 10 && sleep 0.5
+	wait_klog_count "$re" $((n + 1)) 10 && sleep 0.5
+}
+
+# lockup_cpu N SECONDS: spin on CPU N with interrupts masked for SECONDS,
+# then return (test_lockup.ko, which the scenario puts in /lib: its init
+# spins and fails with EAGAIN, so it can be loaded again), in the
+# background; wait until the spin has begun.
+lockup_cpu() {
+	local re="test_lockup: Start on CPU$1\$" n
+	n=$(klog_count "$re")
+	# From a pipe: busybox insmod tries finit_module() first and, when the
+	# init fails (as this one always does), init_module(), which would spin
+	# a second time; finit_module() refuses a pipe at once.
+	cat /lib/test_lockup.ko | taskset -c "$1" insmod /dev/stdin disable_irq=1 time_secs="$2" 2>/dev/null &
+	LOCKUP_PID=$!
+	wait_klog_count "$re" $((n + 1)) 10
 }
 
 # sysrq KEY: trigger a sysrq that may end this kernel (reset, crash) after

@@ -95,6 +95,9 @@ lint=()
 # kunit.py runs the KUnit kernel from Image.gz.
 targets=(Image)
 [ "$variant" = kunit ] && targets+=(Image.gz)
+# test_lockup.ko (configs/qemu-sdei.config), put into the guest by the
+# scenarios that need it.
+grep -q '^CONFIG_MODULES=y' "$out/.config" && targets+=(modules)
 build() {
 	kmake "$out" "${lint[@]}" -j"$(nproc)" "${targets[@]}" >"$out/build.log" 2>&1 || {
 		grep -E 'error|Error' "$out/build.log" | head -20 >&2

@@ -277,6 +277,8 @@ def boot(sc, variant, firmware, logfile=None):
         extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
     elif sc.extra == "kselftest":
         extra = {"kselftest": vm.KSELFTEST, HANDLER_PATH: handler_path(variant)}
+    elif sc.extra == "lockup":
+        extra = {"lib/test_lockup.ko": os.path.join(vm.BUILD, variant, "lib", "test_lockup.ko")}
     b = vm.boot(sc.script, variant=variant, firmware=firmware, append=sc.append,
                 extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
                 logfile=logfile)

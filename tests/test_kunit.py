@@ -28,7 +28,9 @@ SUITE = "sdei_nmi"
 LIVE = "backtrace_reaches_cpu_with_irqs_masked"
 PURE = "signal_failure_reported_once_per_cpu"
 REFUSED = "second_registration_refused"
-WATCHDOG_TESTS = ("watchdog_pacing", "watchdog_healthy_buddy_never_signalled")
+WATCHDOG_TESTS = ("watchdog_pacing", "watchdog_healthy_buddy_never_asked",
+                  "watchdog_touches_count_as_progress", "watchdog_ring",
+                  "watchdog_stuck_neighbours_both_asked")
 TIMEOUT = 600
 
 
@@ -68,7 +70,7 @@ def run_tf_a(tag):
 def run_no_firmware(tag):
     log = os.path.join(RESULTS, tag + ".log")
     cmd = [sys.executable, KUNIT_PY, "exec", "--arch=arm64", f"--timeout={TIMEOUT}",
-           "--build_dir", os.path.join(vm.BUILD, VARIANT), "--qemu_args=-smp 2",
+           "--build_dir", os.path.join(vm.BUILD, VARIANT), "--qemu_args=-smp 4",
            "--raw_output=all"]
     try:
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The hardlockup detectors side by side (make detectors).
+
+detectors.py [--check]: reads the scenario logs of the last make test
+(results/{c,watchdog}-hardlockup-*.log: the same scenarios on the buddy
+detector with the C driver's SDEI backtraces, and on the SDEI detector)
+and writes the comparison table to docs/detectors.md and into the README
+between its detectors-table markers.  Every cell is read from a log; a
+missing log is a missing cell.  --check exits non-zero when the SDEI
+detector is worse than buddy + SDEI on a row, or not better on the
+neighbour-pair row.
+"""
+import os
+import re
+import sys
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+sys.path.insert(0, os.path.join(TOP, "tests"))
+import vm  # noqa: E402
+import vmcore  # noqa: E402
+from scenarios import Ctx, LKDTM_SPIN  # noqa: E402
+from test_watchdog import (LOCKUP_SPIN, LOCKUP_START, SOAK_SECONDS, latency, reports,  # noqa: E402
+                           soak_counts, starts)
+
+RESULTS = os.environ.get("SDEI_RESULTS", os.path.join(vm.CACHE, "results"))
+DOC = os.path.join(TOP, "docs", "detectors.md")
+README = os.path.join(TOP, "README.md")
+BEGIN, END = "<!-- detectors-table begin -->", "<!-- detectors-table end -->"
+# (result tag, kernel variant, title)
+COLUMNS = (("buddy", "c", "buddy + SDEI backtraces (v7.3, `c` variant)"),
+           ("watchdog", "watchdog", "SDEI detector (`watchdog` variant)"))
+
+
+def ctx(tag, variant, name, firmware="tf-a"):
+    path = os.path.join(RESULTS, f"{tag}-{name}-{firmware}.log")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        lines = f.read().splitlines()[1:]  # the first line is the QEMU command
+    return Ctx(vm.Boot(lines, False, 0, path), os.path.join(vm.BUILD, variant, "System.map"),
+               variant)
+
+
+def who(r, spin):
+    """'CPU 1 itself' or 'CPU 0', and whether the registers shown are the spin's."""
+    by = "itself" if r[0] == r[1] else f"CPU {r[0]}"
+    regs = "stuck registers" if r[2].startswith(spin) else f"no stuck registers (pc : {r[2]})"
+    return by, regs, r[2].startswith(spin)
+
+
+def one_locked(c):
+    """Score: 2 reported with the stuck registers, 1 reported, 0 not."""
+    rs = reports(c, 1)
+    t = latency(c)
+    if not rs:
+        return "not reported", 0
+    by, regs, stuck = who(rs[0], LKDTM_SPIN + "+")
+    return f"by {by}, {regs}, {t:.1f} s", 2 if stuck else 1
+
+
+def twice(c):
+    t = starts(c, LOCKUP_START)
+    rs = reports(c, 1)
+    cells, n = [], 0
+    for k, t0 in enumerate(t):
+        t1 = t[k + 1] if k + 1 < len(t) else float("inf")
+        mine = [r for r in rs if t0 <= r[3] < t1]
+        if mine:
+            n += 1
+            by, _, _ = who(mine[0], LOCKUP_SPIN)
+            cells.append(f"{mine[0][3] - t0:.1f} s by {by}")
+        else:
+            cells.append("missed")
+    return f"{n} of {len(t)} reported ({', '.join(cells)})", n
+
+
+def neighbours(c):
+    got, n = [], 0
+    for cpu in (1, 2):
+        rs = reports(c, cpu)
+        if rs:
+            n += 1
+            by, regs, _ = who(rs[0], LKDTM_SPIN + "+")
+            got.append(f"CPU {cpu} by {by}, {regs}")
+        else:
+            got.append(f"CPU {cpu} not reported")
+    return f"{n} of 2: " + "; ".join(got), n
+
+
+def ktap_detail(c, check):
+    """The detail of CHECK in the boot's KTAP (resolved when the boot was judged, against the
+    System.map of the kernel it ran)."""
+    path = c.boot.logfile[:-len(".log")] + ".ktap"
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for line in f:
+            m = re.search(r"\bok \d+ " + re.escape(check) + r"(?: # (.*))?$", line)
+            if m:
+                return (not line.lstrip().startswith("not ok"), m.group(1) or "")
+    return None
+
+
+def panic(c):
+    try:
+        notes = vmcore.prstatus(vmcore.head_from_log(c.lines))
+    except vmcore.VmcoreError as e:
+        return f"no vmcore ({e})", 0
+    rs = reports(c, 1)
+    by = f"panic on CPU {rs[0][0]}" if rs else "no report"
+    d = ktap_detail(c, "cpu1-pc-in-spin-in-vmcore")
+    if d is None:
+        return f"{by}; vmcore: {len(notes)} PRSTATUS, CPU 1's pc not judged", 0
+    pc = d[1].split(" = ", 1)[-1] if " = " in d[1] else "missing"
+    return f"{by}; vmcore: {len(notes)} PRSTATUS, CPU 1's pc {pc}", 1 if d[0] else 0
+
+
+def no_firmware(c):
+    rs = reports(c, 1)
+    t = latency(c)
+    if not rs:
+        return "not reported", 0
+    by, regs, _ = who(rs[0], LKDTM_SPIN + "+")
+    return f"by {by}, {regs}, {t:.1f} s", 1
+
+
+def soak(c):
+    m = re.search(r"^harness: soak reports (\d+)$", c.text, re.M)
+    if not m:
+        return "did not finish", 0
+    n = soak_counts(c)
+    ops = sum(v for k, v in n.items() if not k.endswith("failed") and k != "reports")
+    return f"{m.group(1)} false reports ({ops} stressor operations)", 1 if m.group(1) == "0" else 0
+
+
+ROWS = [
+    ("One CPU locked (LKDTM, `watchdog_thresh=5`): who reports, with which registers, latency",
+     "hardlockup-detected", "tf-a", one_locked),
+    ("The same CPU locked twice (test_lockup, 10 s each)", "hardlockup-twice", "tf-a", twice),
+    ("Two neighbours in the ring locked together (CPUs 1 and 2)", "hardlockup-neighbours", "tf-a",
+     neighbours),
+    ("`nmi_watchdog=panic` with a capture kernel: who panics, the vmcore's PRSTATUS for CPU 1",
+     "hardlockup-panic", "tf-a", panic),
+    ("No SDEI firmware (QEMU without TF-A), one CPU locked", "hardlockup-detected", "no-firmware",
+     no_firmware),
+    (f"Soak: {SOAK_SECONDS} s of load, sysrq-l, `nmi_watchdog` and `watchdog_thresh` changes, "
+     "CPU hotplug", "hardlockup-soak", "tf-a", soak),
+]
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    table = ["| scenario | " + " | ".join(t for _, _, t in COLUMNS) + " |",
+             "| --- | " + " | ".join("---" for _ in COLUMNS) + " |"]
+    worse, missing, better_pair = [], [], False
+    for title, name, fw, fn in ROWS:
+        cells, scores = [], []
+        for tag, v, _ in COLUMNS:
+            c = ctx(tag, v, name, fw)
+            if c is None:
+                cells.append("(no log)")
+                scores.append(None)
+                missing.append(f"{tag}-{name}-{fw}")
+                continue
+            cell, score = fn(c)
+            cells.append(cell)
+            scores.append(score)
+        table.append(f"| {title} | " + " | ".join(cells) + " |")
+        if None not in scores:
+            if scores[1] < scores[0]:
+                worse.append(title)
+            if name == "hardlockup-neighbours" and scores[1] > scores[0]:
+                better_pair = True
+    text = ("Generated by `make detectors` from the logs of the last `make test` "
+            "(the `hardlockup-*` scenarios, which boot the `c` and `watchdog` kernels on the "
+            "same QEMU machine and TF-A build; latencies are from the kernel's timestamps, "
+            "wedge to report).\n\n" + "\n".join(table) + "\n")
+    with open(DOC, "w") as f:
+        f.write("# The hardlockup detectors side by side\n\n" + text)
+    with open(README) as f:
+        readme = f.read()
+    if BEGIN in readme and END in readme:
+        i, j = readme.index(BEGIN) + len(BEGIN), readme.index(END)
+        with open(README, "w") as f:
+            f.write(readme[:i] + "\n" + text + readme[j:])
+    print(text)
+    if missing:
+        print("missing logs: " + ", ".join(missing), file=sys.stderr)
+    if check and (worse or missing or not better_pair):
+        print(f"detectors: worse on {worse}, better on the neighbour pair: {better_pair}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
