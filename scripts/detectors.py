@@ -3,8 +3,9 @@
 """The hardlockup detectors side by side (make detectors).
 
 detectors.py [--check]: reads the scenario logs of the last make test
-(results/{c,watchdog}-hardlockup-*.log: the same scenarios on the buddy
-detector with the C driver's SDEI backtraces, and on the SDEI detector)
+(results/{buddy,watchdog}-hardlockup-*.log: the same scenarios on the
+buddy detector with the C driver's SDEI backtraces, booted on the c
+variant's kernel, and on the SDEI detector)
 and writes the comparison table to docs/detectors.md and into the README
 between its detectors-table markers.  Every cell is read from a log; a
 missing log is a missing cell.  --check exits non-zero when the SDEI
@@ -21,8 +22,8 @@ sys.path.insert(0, os.path.join(TOP, "tests"))
 import vm  # noqa: E402
 import vmcore  # noqa: E402
 from scenarios import Ctx, LKDTM_SPIN  # noqa: E402
-from test_watchdog import (LOCKUP_SPIN, LOCKUP_START, SOAK_SECONDS, latency, reports,  # noqa: E402
-                           soak_counts, starts)
+from test_watchdog import (LOCKUP_SPIN, SOAK_SECONDS, latency, reports,  # noqa: E402
+                           reports_per_lockup, soak_counts)
 
 RESULTS = os.environ.get("SDEI_RESULTS", os.path.join(vm.CACHE, "results"))
 DOC = os.path.join(TOP, "docs", "detectors.md")
@@ -51,7 +52,8 @@ def who(r, spin):
 
 
 def one_locked(c):
-    """Score: 2 reported with the stuck registers, 1 reported, 0 not."""
+    """Score: 2 reported with the stuck registers, 1 reported, 0 not (without firmware neither
+    detector can show them)."""
     rs = reports(c, 1)
     t = latency(c)
     if not rs:
@@ -61,19 +63,11 @@ def one_locked(c):
 
 
 def twice(c):
-    t = starts(c, LOCKUP_START)
-    rs = reports(c, 1)
-    cells, n = [], 0
-    for k, t0 in enumerate(t):
-        t1 = t[k + 1] if k + 1 < len(t) else float("inf")
-        mine = [r for r in rs if t0 <= r[3] < t1]
-        if mine:
-            n += 1
-            by, _, _ = who(mine[0], LOCKUP_SPIN)
-            cells.append(f"{mine[0][3] - t0:.1f} s by {by}")
-        else:
-            cells.append("missed")
-    return f"{n} of {len(t)} reported ({', '.join(cells)})", n
+    lockups = reports_per_lockup(c)
+    cells = [f"{mine[0][3] - t0:.1f} s by {who(mine[0], LOCKUP_SPIN)[0]}" if mine else "missed"
+             for t0, mine in lockups]
+    n = sum(1 for _, mine in lockups if mine)
+    return f"{n} of {len(lockups)} reported ({', '.join(cells)})", n
 
 
 def neighbours(c):
@@ -117,15 +111,6 @@ def panic(c):
     return f"{by}; vmcore: {len(notes)} PRSTATUS, CPU 1's pc {pc}", 1 if d[0] else 0
 
 
-def no_firmware(c):
-    rs = reports(c, 1)
-    t = latency(c)
-    if not rs:
-        return "not reported", 0
-    by, regs, _ = who(rs[0], LKDTM_SPIN + "+")
-    return f"by {by}, {regs}, {t:.1f} s", 1
-
-
 def soak(c):
     m = re.search(r"^harness: soak reports (\d+)$", c.text, re.M)
     if not m:
@@ -144,7 +129,7 @@ ROWS = [
     ("`nmi_watchdog=panic` with a capture kernel: who panics, the vmcore's PRSTATUS for CPU 1",
      "hardlockup-panic", "tf-a", panic),
     ("No SDEI firmware (QEMU without TF-A), one CPU locked", "hardlockup-detected", "no-firmware",
-     no_firmware),
+     one_locked),
     (f"Soak: {SOAK_SECONDS} s of load, sysrq-l, `nmi_watchdog` and `watchdog_thresh` changes, "
      "CPU hotplug", "hardlockup-soak", "tf-a", soak),
 ]

@@ -66,18 +66,24 @@ LOCKUP_START = r"test_lockup: Start on CPU1$"
 LOCKUP_SPIN = ("__delay+", "test_wait+")
 
 
+def reports_per_lockup(c):
+    """[(start, [reports of CPU 1 from then until the next lockup starts])], one per bounded
+    lockup of CPU 1 (test_lockup) in the log."""
+    t = starts(c, LOCKUP_START)
+    rs = reports(c, 1)
+    return [(t0, [r for r in rs if t0 <= r[3] < (t[k + 1] if k + 1 < len(t) else float("inf"))])
+            for k, t0 in enumerate(t)]
+
+
 def each_lockup_reported(by_itself):
     """Each of the two bounded lockups of CPU 1 was reported while it lasted (so the second
     one too); BY_ITSELF: by CPU 1, with the spin's registers."""
     def fn(c):
-        t = starts(c, LOCKUP_START)
-        if len(t) != 2:
-            return False, f"{len(t)} lockups started, 2 expected"
-        rs = reports(c, 1)
+        lockups = reports_per_lockup(c)
+        if len(lockups) != 2:
+            return False, f"{len(lockups)} lockups started, 2 expected"
         found = []
-        for k, t0 in enumerate(t):
-            t1 = t[k + 1] if k + 1 < len(t) else float("inf")
-            mine = [r for r in rs if t0 <= r[3] < t1]
+        for k, (t0, mine) in enumerate(lockups):
             if by_itself:
                 mine = [r for r in mine if r[0] == 1 and r[2].startswith(LOCKUP_SPIN)]
             found.append(f"lockup {k + 1}: " + (f"CPU{mine[0][0]} after {mine[0][3] - t0:.2f} s, "
@@ -223,7 +229,7 @@ dump_dmesg
         "watchdog_thresh=5, CPUs 1 and 2, neighbours in the ring, wedged together: both are "
         "reported, each by itself (the buddy detector leaves CPU 2 unchecked: its watcher is "
         "CPU 1).",
-        f"""
+        """
 ktap_plan hardlockup-neighbours 2
 wedge_cpu 1 && ktap_result OK wedge-cpu1 || ktap_result FAIL wedge-cpu1
 wedge_cpu 2 && ktap_result OK wedge-cpu2 || ktap_result FAIL wedge-cpu2
