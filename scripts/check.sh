@@ -50,12 +50,12 @@ fi
 
 # The whole kernel builds without a warning (C, rustc or clippy), so any
 # warning in a build log is the series' doing.  The Rust variants (rust,
-# kunit, watchdog) are built with CLIPPY=1.  Every log counts: a build
-# directory seeded from another one (kernel.sh) compiles only what differs,
-# so the C objects all variants share are compiled, and warned about, in
-# the first build only.
+# kunit, watchdog) are built with CLIPPY=1, c and perf without.  Every log
+# counts: a build directory seeded from another one (kernel.sh) compiles
+# only what differs, so the C objects all variants share are compiled, and
+# warned about, in the first build only.
 logs=("$BUILD/rust/build.log")
-for v in c kunit watchdog; do
+for v in c kunit watchdog perf; do
 	[ -f "$BUILD/$v/build.log" ] && logs+=("$BUILD/$v/build.log")
 done
 warn=$(grep -HE '(^|: )warning:' "${logs[@]}" 2>/dev/null | head -3)

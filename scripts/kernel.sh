@@ -35,7 +35,10 @@ need ccache ccache
 stale=0
 [ -f "$out/.config" ] && [ "$(cat "$out/.kcc" 2>/dev/null)" != "$KCC" ] && stale=1
 if { [ ! -f "$out/.config" ] || [ $stale = 1 ]; } && [ "${SEED:-}" != none ]; then
-	for s in ${SEED:-rust c watchdog kunit}; do
+	# perf is the c variant with other detectors: nearest to c.
+	seeds="rust c watchdog kunit"
+	[ "$variant" = perf ] && seeds="c rust watchdog kunit"
+	for s in ${SEED:-$seeds}; do
 		[ "$BUILD/$s" != "$out" ] && [ -f "$BUILD/$s/.built" ] &&
 			[ "$(cat "$BUILD/$s/.kcc" 2>/dev/null)" = "$KCC" ] || continue
 		rm -rf "$out" "$out.seed"

@@ -82,6 +82,9 @@ if [ $build -eq 1 ]; then
 	# The Rust port's own tests run in kernels of their own: its KUnit
 	# tests (kunit) and its hardlockup detector (watchdog).
 	[[ " $variants " == *" rust "* ]] && kernels="$kernels kunit watchdog"
+	# The perf detector on pseudo-NMI (the C driver beside it), the third
+	# detector of the comparison (tests/test_watchdog.py).
+	[[ " $variants " == *" c "* ]] && kernels="$kernels perf"
 	# The first kernel builds alone; the others start from a copy of it
 	# (kernel.sh), and what is left of each is mostly its Rust crates,
 	# which rustc compiles one crate at a time, on one core: built side by

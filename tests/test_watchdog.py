@@ -21,6 +21,11 @@ WEDGE = "wedge_cpu 1 && ktap_result OK wedge-cpu1 || ktap_result FAIL wedge-cpu1
 REPORT = r"CPU(\d+): Watchdog detected hard LOCKUP on cpu 1\b"
 
 
+# How long the scenarios wait for a report, and how long test_lockup's lockups last: the guest's
+# shell variables, with these defaults; the perf detector's runs (below) set them longer.
+REPORT_WAIT = "${REPORT_WAIT:-12}"
+
+
 def wait_report(seconds):
     """Guest: wait up to SECONDS for a hard lockup report on CPU 1."""
     return (f"wait_klog 'Watchdog detected hard LOCKUP on cpu 1' {seconds} && "
@@ -154,7 +159,7 @@ SCENARIOS = [
         f"""
 ktap_plan hardlockup-detected 1
 {WEDGE}
-{wait_report(12)}
+{wait_report(REPORT_WAIT)}
 dump_dmesg
 """,
         SANITY + [
@@ -207,10 +212,10 @@ SCENARIOS += [
         "lockups are reported, each by CPU 1 itself; without SDEI, by its watcher.",
         """
 ktap_plan hardlockup-twice 2
-lockup_cpu 1 10 && ktap_result OK lockup1 || ktap_result FAIL lockup1
+lockup_cpu 1 ${LOCKUP_SECONDS:-10} && ktap_result OK lockup1 || ktap_result FAIL lockup1
 wait $LOCKUP_PID
 sleep 3
-lockup_cpu 1 10 && ktap_result OK lockup2 || ktap_result FAIL lockup2
+lockup_cpu 1 ${LOCKUP_SECONDS:-10} && ktap_result OK lockup2 || ktap_result FAIL lockup2
 wait $LOCKUP_PID
 dump_dmesg
 """,
@@ -236,12 +241,12 @@ wedge_cpu 2 && ktap_result OK wedge-cpu2 || ktap_result FAIL wedge-cpu2
 # In its buddy mode, the detector's watcher of CPU 2, CPU 0, first waits for
 # CPU 1's backtrace: 10000 delays of 1 ms, 26 to 29 s under TCG. Wait
 # for that wait to end, then for the watcher's three periods.
-if ! wait_klog 'Watchdog detected hard LOCKUP on cpu 2' 35 &&
+if ! wait_klog 'Watchdog detected hard LOCKUP on cpu 2' ${REPORT_WAIT:-35} &&
 	klog_has 'hardlockup detector: buddy mode'; then
 	wait_klog "still haven't responded to the NMI" 90
 	wait_klog 'Watchdog detected hard LOCKUP on cpu 2' 20
 fi
-wait_klog 'Watchdog detected hard LOCKUP on cpu 1' 5
+wait_klog 'Watchdog detected hard LOCKUP on cpu 1' ${REPORT_WAIT:-5}
 dump_dmesg
 """,
         SANITY + [
@@ -267,8 +272,8 @@ echo "harness: wedge pid $WEDGE_PID"
 # CPU 1 panics within 2 x watchdog_thresh (10 s); without a panic by 20 s
 # there is none to wait for (the no-firmware control): reset, which works
 # with CPU 1 wedged where poweroff may not (see poweroff-wedged).
-sleep 20
-echo "harness: no panic 20 s after the wedge: sysrq-b"
+sleep ${{PANIC_WAIT:-20}}
+echo "harness: no panic ${{PANIC_WAIT:-20}} s after the wedge: sysrq-b"
 echo b >/proc/sysrq-trigger
 """,
     SANITY + [
@@ -333,7 +338,7 @@ SCENARIOS.append(Scenario(
 ktap_plan hardlockup-soak 1
 sh /harness/soak.sh {SOAK_SECONDS}
 {WEDGE}
-{wait_report(12)}
+{wait_report(REPORT_WAIT)}
 dump_dmesg
 """,
     SANITY + [
@@ -383,38 +388,64 @@ def test_watchdog(sc, firmware, request):
     report(sc, firmware, ctx, tag)
 
 
-# The same scenarios on the c variant: the buddy detector with the C SDEI driver's backtraces
-# (v7.3 as a fleet runs it), which the SDEI detector is compared with (scripts/detectors.py
-# makes the table from both variants' logs). Only what must hold for any detector is checked
-# here: the comparison is the table.
-BUDDY_VARIANT = "c"
-BUDDY_TAG = "buddy"
+# The same scenarios on the two detectors the SDEI one is compared with (scripts/detectors.py
+# makes the table from the three detectors' logs). Only what must hold for any detector is
+# checked here: the comparison is the table.
+#
+# buddy: the buddy detector with the C SDEI driver's backtraces, on the c variant (v7.3 as a
+# fleet runs it).
 BUDDY_RUNS = [("hardlockup-detected", "tf-a"), ("hardlockup-detected", "no-firmware"),
               ("hardlockup-twice", "tf-a"), ("hardlockup-neighbours", "tf-a"),
               ("hardlockup-panic", "tf-a"), ("hardlockup-soak", "tf-a")]
+PANIC_CHECKS = [*KEXEC_CHECKS, Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+                Check("panic-on-hard-lockup", has(r"Kernel panic - not syncing: Hard LOCKUP")),
+                Check("prstatus-every-cpu", prstatus_all_cpus)]
 BUDDY_CHECKS = {
     "hardlockup-detected": [Check("wedge-cpu1", guest_ok("wedge-cpu1")), DETECTED],
     "hardlockup-twice": [Check("lockup1", guest_ok("lockup1")), Check("lockup2", guest_ok("lockup2"))],
     "hardlockup-neighbours": [Check("wedge-cpu1", guest_ok("wedge-cpu1")),
                               Check("wedge-cpu2", guest_ok("wedge-cpu2")), DETECTED],
-    "hardlockup-panic": [*KEXEC_CHECKS, Check("wedge-cpu1", guest_ok("wedge-cpu1")),
-                         Check("panic-on-hard-lockup", has(r"Kernel panic - not syncing: Hard LOCKUP")),
-                         Check("prstatus-every-cpu", prstatus_all_cpus),
-                         Check("cpu1-pc-in-spin-in-vmcore", cpu1_pc_in_spin)],
+    "hardlockup-panic": PANIC_CHECKS + [Check("cpu1-pc-in-spin-in-vmcore", cpu1_pc_in_spin)],
     "hardlockup-soak": [Check("stressors-ran", soak_ran),
                         Check("soak-no-lockup-report", soak_quiet)],
 }
 
+# perf: the perf detector on pseudo-NMI (VARIANT=perf: the C driver, and the perf detector in
+# place of the buddy one, booted with irqchip.gicv3_pseudo_nmi=1). Its NMI period is
+# watchdog_thresh times the CPU's maximum frequency as cpufreq knows it, or times 5 GHz
+# (SAFE_MAX_CPU_FREQ, arch/arm64/kernel/watchdog_hld.c) without cpufreq, as on QEMU's virt
+# machine, whose cycle counter counts at 1 GHz: a 25 s period at watchdog_thresh=5, and a
+# lockup is reported one to two periods after it starts. So its runs wait 60 s for a report,
+# its test_lockup lockups last 60 s, and its panic run waits 60 s. The panicking CPU is the
+# stuck one, whose PRSTATUS in the vmcore is taken in the panic path, not in the spin: what it
+# holds is the table's to show, not a check's.
+PERF_VARIANT = "perf"
+PERF_APPEND = "irqchip.gicv3_pseudo_nmi=1"
+PERF_SCRIPT = "REPORT_WAIT=60 LOCKUP_SECONDS=60 PANIC_WAIT=60\n"
+PERF_UP = [Check("pseudo-nmi-enabled", has(r"GICv3: Pseudo-NMIs enabled")),
+           Check("pmu-irq-is-nmi", has(r"hw perfevents: .* using NMIs")),
+           Check("perf-detector-enabled",
+                 has(r"NMI watchdog: Enabled\. Permanently consumes one hw-PMU counter"))]
+PERF_CHECKS = dict(BUDDY_CHECKS, **{"hardlockup-panic": PANIC_CHECKS})
+# (kernel variant, appended to the command line, prepended to the script, checks, more timeout)
+COMPARED = {"buddy": ("c", "", "", BUDDY_CHECKS, 0),
+            "perf": (PERF_VARIANT, PERF_APPEND, PERF_SCRIPT, PERF_CHECKS, 120)}
+COMPARED_RUNS = [(tag, n, f) for tag in COMPARED for n, f in BUDDY_RUNS]
 
-@pytest.mark.parametrize("name,firmware", BUDDY_RUNS, ids=[f"{n}-{f}" for n, f in BUDDY_RUNS])
-def test_buddy_detector(name, firmware, request):
+
+@pytest.mark.parametrize("tag,name,firmware", COMPARED_RUNS,
+                         ids=[f"{t}-{n}-{f}" for t, n, f in COMPARED_RUNS])
+def test_compared_detector(tag, name, firmware, request):
     if "c" not in request.config.getoption("--variants").split(","):
-        pytest.skip("the buddy + SDEI comparison runs on the c variant (VARIANTS has no c)")
+        pytest.skip("the detectors compared with the SDEI one run the C driver (VARIANTS has no c)")
+    variant, append, prefix, checks, more = COMPARED[tag]
     base = next(s for s in SCENARIOS if s.name == name)
-    sc = Scenario(base.name, base.doc, base.script, SANITY + BUDDY_CHECKS[name], append=base.append,
-                  extra=base.extra, expect_end=base.expect_end, timeout=base.timeout)
+    up = PERF_UP if tag == "perf" else []
+    sc = Scenario(base.name, base.doc, prefix + base.script, SANITY + up + checks[name],
+                  append=f"{base.append} {append}".strip(), extra=base.extra,
+                  expect_end=base.expect_end, timeout=base.timeout + more)
     # Not "c-...": the parity matrix reads those as the c variant's parity scenarios.
-    tag = f"{BUDDY_TAG}-{name}-{firmware}"
-    ctx = boot(sc, BUDDY_VARIANT, firmware == "tf-a", logfile=os.path.join(RESULTS, tag + ".log"))
-    # Judged as a sanity run: nothing here is an SDEI claim of the buddy detector's.
-    report(sc, "tf-a", ctx, tag)
+    path = os.path.join(RESULTS, f"{tag}-{name}-{firmware}.log")
+    ctx = boot(sc, variant, firmware == "tf-a", logfile=path)
+    # Judged as a sanity run: nothing here is an SDEI claim of these detectors'.
+    report(sc, "tf-a", ctx, f"{tag}-{name}-{firmware}")
