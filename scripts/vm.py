@@ -10,6 +10,7 @@ without --cmd it is an interactive shell on the console (Ctrl-A X quits).
 """
 import argparse
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -81,6 +82,41 @@ def make_dtb(path, firmware, smp, mem, bootargs, initrd_size):
     run(["fdtput", "-t", "s", path, "/firmware/sdei", "method", "smc"])
 
 
+# What EL3 does, counted by QEMU (-d int) between the guest's marks: the guest prints
+# "harness: el3 mark NAME", then sleeps a second so that the host has seen the line before
+# anything that follows it runs; the host takes the length of QEMU's exception log at each
+# mark and appends "host: el3 NAME: D SDEI dispatches, F FIQs at EL3" for the window that ends
+# there. A dispatch is an exception return from EL3 to EL1 at the kernel's SDEI entry point,
+# __sdei_asm_handler (the kernel registers its KPTI trampoline instead when it runs unmapped
+# at EL0, which these windows would then miss: a scenario that uses them needs a positive
+# control). TF-A takes the SGI of an SDEI_EVENT_SIGNAL at EL3 as a FIQ.
+EL3_MARK = re.compile(r"^harness: el3 mark (\S+)$")
+EL3_ERET = re.compile(r"^Exception return from AArch64 EL3 to AArch64 EL1 PC (0x[0-9a-f]+)$", re.M)
+EL3_FIQ = re.compile(r"^Taking exception 6 \[FIQ\] on CPU \d+$", re.M)
+
+
+def symbol(system_map, name):
+    with open(system_map) as f:
+        for line in f:
+            addr, _, sym = line.split()
+            if sym == name:
+                return int(addr, 16)
+    return None
+
+
+def el3_windows(log, marks, entry):
+    """["host: el3 NAME: ..."] for each window of LOG, which ends at MARKS[i] = (name, length)."""
+    out, start = [], 0
+    with open(log, errors="replace") as f:
+        data = f.read()
+    for name, end in marks:
+        seg = data[start:end]
+        d = sum(1 for pc in EL3_ERET.findall(seg) if int(pc, 16) == entry)
+        out.append(f"host: el3 {name}: {d} SDEI dispatches, {len(EL3_FIQ.findall(seg))} FIQs at EL3")
+        start = end
+    return out
+
+
 class Boot:
     """One finished boot: its console log and how it ended."""
 
@@ -142,15 +178,21 @@ def make_initrd(workdir, script, extra_files):
 
 
 def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
-         timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE):
+         timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE,
+         el3=False):
     """Boot once, run script (sh, sourced after /harness/ktap.sh) and return
     the console log.  The VM is always killed: at the end marker (after a
-    short grace period for trailing output), at power-off, or at timeout."""
+    short grace period for trailing output), at power-off, or at timeout.
+    EL3: count what EL3 does between the guest's marks (EL3_MARK)."""
     with tempfile.TemporaryDirectory(prefix="sdei-vm-") as wd:
         initrd = make_initrd(wd, script, extra_files)
         bootargs = f"{BASE_ARGS} {append}".strip()
         cmd = qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, wd)
         cmd += ["-display", "none", "-serial", "stdio", "-monitor", "none"]
+        exc = os.path.join(wd, "exceptions.log")
+        if el3:
+            cmd += ["-d", "int", "-D", exc]
+        marks = []
         lines = []
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -161,6 +203,9 @@ def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
             for raw in proc.stdout:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n").replace("\r", "")
                 lines.append(line)
+                m = EL3_MARK.match(line) if el3 else None
+                if m:
+                    marks.append((m.group(1), os.path.getsize(exc) if os.path.exists(exc) else 0))
                 if echo:
                     print(line, flush=True)
                 if expect_end and expect_end in line and not done_at:
@@ -182,6 +227,9 @@ def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
         proc.wait()
         th.join(2)
         secs = time.monotonic() - t0
+        if el3 and marks and os.path.exists(exc):
+            entry = symbol(os.path.join(BUILD, variant, "System.map"), "__sdei_asm_handler")
+            lines += el3_windows(exc, marks, entry)
     if logfile:
         os.makedirs(os.path.dirname(logfile), exist_ok=True)
         with open(logfile, "w") as f:

@@ -281,15 +281,17 @@ def boot(sc, variant, firmware, logfile=None):
         extra = {"lib/test_lockup.ko": os.path.join(vm.BUILD, variant, "lib", "test_lockup.ko")}
     b = vm.boot(sc.script, variant=variant, firmware=firmware, append=sc.append,
                 extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
-                logfile=logfile)
+                logfile=logfile, el3=sc.el3 and firmware)
     return Ctx(b, os.path.join(vm.BUILD, variant, "System.map"), variant)
 
 
 class Scenario:
     def __init__(self, name, doc, script, checks, append="", extra=None,
-                 expect_end="harness: done", timeout=90):
+                 expect_end="harness: done", timeout=90, el3=False):
         self.name, self.doc, self.script, self.checks = name, doc, script, checks
         self.append, self.extra, self.expect_end, self.timeout = append, extra, expect_end, timeout
+        # Count what EL3 does between the script's marks (vm.EL3_MARK).
+        self.el3 = el3
 
 
 SCENARIOS = [

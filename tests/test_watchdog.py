@@ -360,6 +360,91 @@ dump_dmesg
     append="watchdog_thresh=5 log_buf_len=32M rcupdate.rcu_cpu_stall_timeout=60",
     timeout=SOAK_SECONDS + 150))
 
+# What a healthy system pays: SDEI dispatches (EL3 to the kernel's SDEI entry point, counted by
+# QEMU: vm.EL3_MARK) and PMU interrupts (the perf detector's NMIs, /proc/interrupts) over
+# HEALTHY_SECONDS, half idle and half with every CPU busy; then sysrq-l, the positive control
+# that shows the count sees the dispatches there are.
+HEALTHY_SECONDS = "${HEALTHY_SECONDS:-20}"
+
+
+def el3_window(c, name):
+    """(SDEI dispatches, FIQs at EL3) in the window that ends at mark NAME, or None."""
+    m = re.search(rf"^host: el3 {name}: (\d+) SDEI dispatches, (\d+) FIQs at EL3$", c.text, re.M)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def healthy(c):
+    """{"seconds", "sdei", "pmu"}: the healthy window's length (guest uptime), SDEI dispatches
+    and PMU interrupts, as far as the log has them."""
+    out = {}
+    u = [float(x) for x in re.findall(r"^harness: healthy uptime (\d+\.\d+)$", c.text, re.M)]
+    p = [int(x) for x in re.findall(r"^harness: healthy pmu interrupts (\d+)$", c.text, re.M)]
+    if len(u) == 2:
+        out["seconds"] = u[1] - u[0]
+    if len(p) == 2:
+        out["pmu"] = p[1] - p[0]
+    w = el3_window(c, "healthy")
+    if w:
+        out["sdei"] = w[0]
+    return out
+
+
+def no_sdei_when_healthy(c):
+    h = healthy(c)
+    w = el3_window(c, "healthy")
+    if "seconds" not in h:
+        return False, "the healthy window did not run"
+    if w is None:
+        # Without firmware there is no EL3 to count: nothing to dispatch from.
+        return True, f"{h['seconds']:.1f} s, no EL3"
+    return w[0] == 0, f"{w[0]} SDEI dispatches, {w[1]} FIQs at EL3 in {h['seconds']:.1f} s"
+
+
+def control_dispatched(c):
+    """The positive control: sysrq-l's backtraces were dispatched through SDEI, and counted."""
+    w = el3_window(c, "control")
+    if w is None:
+        return False, "no EL3 count"
+    return w[0] > 0, f"{w[0]} SDEI dispatches, {w[1]} FIQs at EL3 for sysrq-l"
+
+
+SCENARIOS.append(Scenario(
+    "hardlockup-healthy",
+    "What a healthy system pays for the detector: no SDEI dispatch while no CPU is stuck (EL3 "
+    "counted by QEMU), half idle and half busy; sysrq-l then shows the count sees dispatches.",
+    f"""
+ktap_plan hardlockup-healthy 1
+pmu_irqs() {{ awk 'NR == 1 {{ n = NF }} /arm-pmu/ {{ for (i = 2; i <= n + 1; i++) s += $i }}
+	END {{ print s + 0 }}' /proc/interrupts; }}
+half=$(({HEALTHY_SECONDS} / 2))
+echo "harness: el3 mark boot"
+sleep 1
+echo "harness: healthy uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "harness: healthy pmu interrupts $(pmu_irqs)"
+sleep $half
+pids=
+for n in 0 1 2 3; do taskset -c $n sh -c 'while :; do :; done' & pids="$pids $!"; done
+sleep $half
+kill $pids
+echo "harness: healthy uptime $(cut -d' ' -f1 /proc/uptime)"
+echo "harness: healthy pmu interrupts $(pmu_irqs)"
+echo "harness: el3 mark healthy"
+sleep 1
+echo l >/proc/sysrq-trigger
+sleep 2
+echo "harness: el3 mark control"
+sleep 1
+ktap_result OK healthy-ran
+dump_dmesg
+""",
+    SANITY + [
+        Check("healthy-ran", guest_ok("healthy-ran")),
+        DETECTOR_UP, NOT_BUDDY_MODE,
+        Check("no-sdei-dispatch-when-healthy", no_sdei_when_healthy),
+        Check("sysrq-l-dispatched-through-sdei", control_dispatched, sdei=True),
+    ],
+    el3=True))
+
 SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests on the watchdog build: the handler path, which now also reaches "
@@ -396,7 +481,8 @@ def test_watchdog(sc, firmware, request):
 # fleet runs it).
 BUDDY_RUNS = [("hardlockup-detected", "tf-a"), ("hardlockup-detected", "no-firmware"),
               ("hardlockup-twice", "tf-a"), ("hardlockup-neighbours", "tf-a"),
-              ("hardlockup-panic", "tf-a"), ("hardlockup-soak", "tf-a")]
+              ("hardlockup-panic", "tf-a"), ("hardlockup-soak", "tf-a"),
+              ("hardlockup-healthy", "tf-a")]
 PANIC_CHECKS = [*KEXEC_CHECKS, Check("wedge-cpu1", guest_ok("wedge-cpu1")),
                 Check("panic-on-hard-lockup", has(r"Kernel panic - not syncing: Hard LOCKUP")),
                 Check("prstatus-every-cpu", prstatus_all_cpus)]
@@ -408,6 +494,7 @@ BUDDY_CHECKS = {
     "hardlockup-panic": PANIC_CHECKS + [Check("cpu1-pc-in-spin-in-vmcore", cpu1_pc_in_spin)],
     "hardlockup-soak": [Check("stressors-ran", soak_ran),
                         Check("soak-no-lockup-report", soak_quiet)],
+    "hardlockup-healthy": [Check("healthy-ran", guest_ok("healthy-ran"))],
 }
 
 # perf: the perf detector on pseudo-NMI (VARIANT=perf: the C driver, and the perf detector in
@@ -421,7 +508,7 @@ BUDDY_CHECKS = {
 # holds is the table's to show, not a check's.
 PERF_VARIANT = "perf"
 PERF_APPEND = "irqchip.gicv3_pseudo_nmi=1"
-PERF_SCRIPT = "REPORT_WAIT=60 LOCKUP_SECONDS=60 PANIC_WAIT=60\n"
+PERF_SCRIPT = "REPORT_WAIT=60 LOCKUP_SECONDS=60 PANIC_WAIT=60 HEALTHY_SECONDS=60\n"
 PERF_UP = [Check("pseudo-nmi-enabled", has(r"GICv3: Pseudo-NMIs enabled")),
            Check("pmu-irq-is-nmi", has(r"hw perfevents: .* using NMIs")),
            Check("perf-detector-enabled",
@@ -443,7 +530,7 @@ def test_compared_detector(tag, name, firmware, request):
     up = PERF_UP if tag == "perf" else []
     sc = Scenario(base.name, base.doc, prefix + base.script, SANITY + up + checks[name],
                   append=f"{base.append} {append}".strip(), extra=base.extra,
-                  expect_end=base.expect_end, timeout=base.timeout + more)
+                  expect_end=base.expect_end, timeout=base.timeout + more, el3=base.el3)
     # Not "c-...": the parity matrix reads those as the c variant's parity scenarios.
     path = os.path.join(RESULTS, f"{tag}-{name}-{firmware}.log")
     ctx = boot(sc, variant, firmware == "tf-a", logfile=path)
