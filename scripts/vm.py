@@ -46,8 +46,10 @@ def kernel_image(variant):
     return os.path.join(BUILD, variant, "arch", "arm64", "boot", "Image")
 
 
-def machine(firmware, smp, mem):
-    m = "virt,gic-version=3" + (",secure=on" if firmware else "")
+def machine(firmware, smp, mem, el2=False):
+    """EL2: give the CPUs EL2 (virtualization=on), so that the kernel starts there, as it does
+    on hardware under TF-A; without it the kernel runs at EL1."""
+    m = "virt,gic-version=3" + (",secure=on" if firmware else "") + (",virtualization=on" if el2 else "")
     return ["-M", m, "-cpu", "max", "-smp", str(smp), "-m", str(mem), "-nic", "none"]
 
 
@@ -55,7 +57,7 @@ def run(cmd):
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
-def make_dtb(path, firmware, smp, mem, bootargs, initrd_size):
+def make_dtb(path, firmware, smp, mem, bootargs, initrd_size, el2=False):
     """QEMU's own DTB for this machine, edited for our boots.
 
     Both boots: /chosen/kaslr-seed is deleted (kexec-tools cannot rewrite
@@ -66,7 +68,7 @@ def make_dtb(path, firmware, smp, mem, bootargs, initrd_size):
     dumped with the firmware loaded: QEMU builds a different machine then
     (e.g. an ACPI GED instead of the GPIO at 0x09030000).
     """
-    m = machine(firmware, smp, mem)
+    m = machine(firmware, smp, mem, el2)
     m[1] += ",dumpdtb=" + path
     fw = firmware_path(firmware)
     run([QEMU, *m, *(["-bios", fw] if firmware else []), "-display", "none"])
@@ -134,16 +136,16 @@ class Boot:
         return "\n".join(self.lines[-n:])
 
 
-def qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, workdir):
+def qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, workdir, el2=False):
     image = kernel_image(variant)
     if not os.path.exists(image):
         sys.exit(f"vm.py: no kernel at {image}: run 'make kernel'")
-    cmd = [QEMU, *machine(firmware, smp, mem), "-no-reboot"]
+    cmd = [QEMU, *machine(firmware, smp, mem, el2), "-no-reboot"]
     fw = firmware_path(firmware)
     if firmware and not os.path.exists(fw):
         sys.exit(f"vm.py: no firmware at {fw}: run 'make firmware'")
     dtb = os.path.join(workdir, "virt.dtb")
-    make_dtb(dtb, firmware, smp, mem, bootargs, os.path.getsize(initrd))
+    make_dtb(dtb, firmware, smp, mem, bootargs, os.path.getsize(initrd), el2)
     cmd += ["-dtb", dtb]
     if firmware:
         cmd += ["-bios", fw,
@@ -179,15 +181,15 @@ def make_initrd(workdir, script, extra_files):
 
 def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
          timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE,
-         el3=False):
+         el3=False, el2=False):
     """Boot once, run script (sh, sourced after /harness/ktap.sh) and return
     the console log.  The VM is always killed: at the end marker (after a
     short grace period for trailing output), at power-off, or at timeout.
-    EL3: count what EL3 does between the guest's marks (EL3_MARK)."""
+    EL3: count what EL3 does between the guest's marks (EL3_MARK).  EL2: see machine()."""
     with tempfile.TemporaryDirectory(prefix="sdei-vm-") as wd:
         initrd = make_initrd(wd, script, extra_files)
         bootargs = f"{BASE_ARGS} {append}".strip()
-        cmd = qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, wd)
+        cmd = qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, wd, el2)
         cmd += ["-display", "none", "-serial", "stdio", "-monitor", "none"]
         exc = os.path.join(wd, "exceptions.log")
         if el3:

@@ -233,6 +233,32 @@ REACHED_INIT = Check("reached-init", has(r"^harness: init on"))
 KEXEC_LOAD = """ktap_check kexec-load kexec -p -i /boot/Image --initrd=/boot/initrd \\
 	--append="console=ttyAMA0 panic=-1 nr_cpus=1 reset_devices"
 ktap_check crash-kernel-loaded grep -qx 1 /sys/kernel/kexec_crash_loaded"""
+# An SMP capture kernel, and what guest/capture.sh checks in it: every CPU online, ticking, and
+# SDEI delivered there to CPU SMP, wedged anew.
+def kexec_load_smp(smp):
+    return KEXEC_LOAD.replace("nr_cpus=1", f"nr_cpus=4 harness.smp={smp}")
+
+
+def capture_every_cpu_ticks(c):
+    """In the capture kernel, each of the 4 CPUs took timer interrupts over a second."""
+    t = [list(map(int, m.split())) for m in re.findall(r"^harness: capture ticks ([\d ]+)$",
+                                                       c.text, re.M)]
+    if len(t) != 2:
+        return False, f"{len(t)} tick counts"
+    grew = [b - a for a, b in zip(*t)]
+    return len(grew) == 4 and all(g > 0 for g in grew), f"ticks per CPU in 1 s: {grew}"
+
+
+def capture_sdei_backtrace(cpu):
+    """In the capture kernel, CPU CPU (stopped by the SDEI rung before), wedged anew, was
+    backtraced by sysrq-l with its pc in the LKDTM spin, which only SDEI can get."""
+    def fn(c):
+        bt = re.findall(r"^harness: capture bt: .*\bpc : (\S+)", c.text, re.M)
+        ok = any(pc.startswith(LKDTM_SPIN + "+") for pc in bt)
+        return ok, (f"cpu {cpu}: pc : {bt[0]}" if bt else f"no backtrace of cpu {cpu}")
+    return fn
+
+
 KEXEC_CHECKS = [Check("kexec-load", guest_ok("kexec-load")),
                 Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded"))]
 SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
@@ -281,17 +307,19 @@ def boot(sc, variant, firmware, logfile=None):
         extra = {"lib/test_lockup.ko": os.path.join(vm.BUILD, variant, "lib", "test_lockup.ko")}
     b = vm.boot(sc.script, variant=variant, firmware=firmware, append=sc.append,
                 extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
-                logfile=logfile, el3=sc.el3 and firmware)
+                logfile=logfile, el3=sc.el3 and firmware, el2=sc.el2)
     return Ctx(b, os.path.join(vm.BUILD, variant, "System.map"), variant)
 
 
 class Scenario:
     def __init__(self, name, doc, script, checks, append="", extra=None,
-                 expect_end="harness: done", timeout=90, el3=False):
+                 expect_end="harness: done", timeout=90, el3=False, el2=False):
         self.name, self.doc, self.script, self.checks = name, doc, script, checks
         self.append, self.extra, self.expect_end, self.timeout = append, extra, expect_end, timeout
         # Count what EL3 does between the script's marks (vm.EL3_MARK).
         self.el3 = el3
+        # Boot the kernel at EL2 (vm.machine()).
+        self.el2 = el2
 
 
 SCENARIOS = [
@@ -399,6 +427,87 @@ sleep 60
         ],
         append="crashkernel=256M nmi_watchdog=0",
         extra="kdump"),
+    Scenario(
+        "kdump-smp",
+        "CPU 1 spins with interrupts masked; the crash stop's SDEI rung completes event 0 and "
+        "powers CPU 1 off, and an SMP capture kernel (nr_cpus=4) has all four CPUs, each "
+        "ticking, with SDEI working there; the vmcore still holds CPU 1's spin.",
+        f"""
+ktap_plan kdump-smp 3
+{kexec_load_smp(1)}
+{WEDGE}
+echo "harness: wedge pid $WEDGE_PID"
+sysrq c
+sleep 60
+""",
+        SANITY + [
+            *KEXEC_CHECKS,
+            Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+            Check("capture-kernel-init", has(r"^harness: capture kernel up")),
+            Check("vmcore-readable", guest_ok("vmcore-readable")),
+            Check("stop-completes-event",
+                  has(r"retry stop with SDEI NMI for CPUs 1, completing the event"), sdei=True),
+            Check("capture-all-cpus-online", has(r"^harness: capture cpus online 0-3$"), sdei=True),
+            Check("capture-every-cpu-ticks", capture_every_cpu_ticks, sdei=True),
+            Check("capture-sdei-backtrace-of-cpu1", capture_sdei_backtrace(1), sdei=True),
+            Check("prstatus-every-cpu", prstatus_all_cpus, sdei=True),
+            Check("cpu1-pc-in-lkdtm-spin", cpu1_pc_in_spin, sdei=True),
+        ],
+        append="crashkernel=256M nmi_watchdog=0", extra="kdump", timeout=120, el2=True),
+    Scenario(
+        "kdump-smp3",
+        "CPUs 1-3 spin with interrupts masked; the SDEI rung stops all three, and an SMP "
+        "capture kernel has all four CPUs back, SDEI working there (CPU 3 wedged anew).",
+        f"""
+ktap_plan kdump-smp3 3
+{kexec_load_smp(3)}
+for n in 1 2 3; do
+	wedge_cpu $n && echo "harness: wedge pid $WEDGE_PID"
+done
+ktap_check wedge-cpus123 test "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -eq 3
+sysrq c
+sleep 60
+""",
+        SANITY + [
+            *KEXEC_CHECKS,
+            Check("wedge-cpus123", guest_ok("wedge-cpus123")),
+            Check("capture-kernel-init", has(r"^harness: capture kernel up")),
+            Check("vmcore-readable", guest_ok("vmcore-readable")),
+            Check("stop-completes-event",
+                  has(r"retry stop with SDEI NMI for CPUs 1-3, completing the event"), sdei=True),
+            Check("capture-all-cpus-online", has(r"^harness: capture cpus online 0-3$"), sdei=True),
+            Check("capture-every-cpu-ticks", capture_every_cpu_ticks, sdei=True),
+            Check("capture-sdei-backtrace-of-cpu3", capture_sdei_backtrace(3), sdei=True),
+            Check("prstatus-every-cpu", prstatus_all_cpus, sdei=True),
+            Check("wedged-pcs-in-lkdtm-spin", prstatus_wedged_cpus, sdei=True),
+        ],
+        append="crashkernel=256M nmi_watchdog=0", extra="kdump", timeout=120, el2=True),
+    Scenario(
+        "kdump-smp-park",
+        "Control: sdei_stop=park, CPUs 1-3 wedged: the SDEI rung parks them inside event 0, as "
+        "before, and the SMP capture kernel cannot bring them up (CPU 0 only).",
+        f"""
+ktap_plan kdump-smp-park 3
+{kexec_load_smp(3)}
+for n in 1 2 3; do
+	wedge_cpu $n && echo "harness: wedge pid $WEDGE_PID"
+done
+ktap_check wedge-cpus123 test "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -eq 3
+sysrq c
+sleep 60
+""",
+        SANITY + [
+            *KEXEC_CHECKS,
+            Check("wedge-cpus123", guest_ok("wedge-cpus123")),
+            Check("capture-kernel-init", has(r"^harness: capture kernel up")),
+            Check("stop-parks",
+                  has(r"retry stop with SDEI NMI for CPUs 1-3, parked inside the event"), sdei=True),
+            # Parked, or (without firmware) still spinning: either way they are still on.
+            Check("capture-cpus-1-3-missing", has(r"^harness: capture cpus online 0$")),
+            Check("wedged-pcs-in-lkdtm-spin", prstatus_wedged_cpus, sdei=True),
+        ],
+        append="crashkernel=256M nmi_watchdog=0 sdei_stop=park", extra="kdump", timeout=120,
+        el2=True),
     Scenario(
         "poweroff-wedged",
         "Documents what 'poweroff -f' does with CPU 1 wedged (see the README).",
