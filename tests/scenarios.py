@@ -137,7 +137,7 @@ def stop_rung_ms(c):
     first signal) to "Starting crashdump kernel..." (printed once
     crash_smp_send_stop() has seen every target offline), in ms."""
     t = {}
-    for key, pat in (("rung", r"SMP: retry stop with SDEI NMI for CPUs 1-3$"),
+    for key, pat in (("rung", r"SMP: retry stop with SDEI NMI for CPUs 1-3(?:, .*)?$"),
                      ("kexec", r"Starting crashdump kernel\.\.\.$")):
         m = re.search(r"^\[\s*(\d+\.\d+)\] " + pat, c.text, re.M)
         if m:
