@@ -259,6 +259,20 @@ def capture_sdei_backtrace(cpu):
     return fn
 
 
+def kdump_smp3_script(name):
+    """CPUs 1-3 wedged, an SMP capture kernel loaded (CPU 3 wedged anew there), then sysrq-c."""
+    return f"""
+ktap_plan {name} 3
+{kexec_load_smp(3)}
+for n in 1 2 3; do
+	wedge_cpu $n && echo "harness: wedge pid $WEDGE_PID"
+done
+ktap_check wedge-cpus123 test "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -eq 3
+sysrq c
+sleep 60
+"""
+
+
 KEXEC_CHECKS = [Check("kexec-load", guest_ok("kexec-load")),
                 Check("crash-kernel-loaded", guest_ok("crash-kernel-loaded"))]
 SANITY = [REACHED_INIT, Check("no-oops", no_oops)]
@@ -458,16 +472,7 @@ sleep 60
         "kdump-smp3",
         "CPUs 1-3 spin with interrupts masked; the SDEI rung stops all three, and an SMP "
         "capture kernel has all four CPUs back, SDEI working there (CPU 3 wedged anew).",
-        f"""
-ktap_plan kdump-smp3 3
-{kexec_load_smp(3)}
-for n in 1 2 3; do
-	wedge_cpu $n && echo "harness: wedge pid $WEDGE_PID"
-done
-ktap_check wedge-cpus123 test "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -eq 3
-sysrq c
-sleep 60
-""",
+        kdump_smp3_script("kdump-smp3"),
         SANITY + [
             *KEXEC_CHECKS,
             Check("wedge-cpus123", guest_ok("wedge-cpus123")),
@@ -486,16 +491,7 @@ sleep 60
         "kdump-smp-park",
         "Control: sdei_stop=park, CPUs 1-3 wedged: the SDEI rung parks them inside event 0, as "
         "before, and the SMP capture kernel cannot bring them up (CPU 0 only).",
-        f"""
-ktap_plan kdump-smp-park 3
-{kexec_load_smp(3)}
-for n in 1 2 3; do
-	wedge_cpu $n && echo "harness: wedge pid $WEDGE_PID"
-done
-ktap_check wedge-cpus123 test "$(dmesg | grep -c 'Performing direct entry HARDLOCKUP')" -eq 3
-sysrq c
-sleep 60
-""",
+        kdump_smp3_script("kdump-smp-park"),
         SANITY + [
             *KEXEC_CHECKS,
             Check("wedge-cpus123", guest_ok("wedge-cpus123")),
