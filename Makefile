@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog detectors hotplug-window hotplug-nofix kprobe-negative min-toolchain defconfig-check clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog detectors hotplug-window hotplug-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -51,7 +51,7 @@ help:
 	@echo "  check       quality gates: checkpatch --strict, rustfmtcheck, clippy warnings"
 	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
 	@echo "  figures     size and handler-path figures, C vs Rust"
-	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust (ROUNDS=5 boots each)"
+	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust, complete+CPU_OFF vs park (ROUNDS=5 boots each)"
 	@echo "  bench-watchdog hardlockup detection latency, SDEI detector vs buddy + SDEI, watchdog_thresh"
 	@echo "              5 and 10 (ROUNDS=5): table in docs/detector-latency.md"
 	@echo "  detectors   the detectors' comparison table (docs/detectors.md, README) from the logs of"
@@ -60,6 +60,9 @@ help:
 	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
 	@echo "  hotplug-nofix the hotplug-overlap scenario on TF-A on kernels with the hotplug-window fix"
 	@echo "              reverted (VARIANTS, built into VARIANT-nofix): expected to fail"
+	@echo "  stop-questions the ways of stopping a CPU from inside SDEI event 0 (park, CPU_OFF"
+	@echo "              uncompleted, complete then park, complete then CPU_OFF, without the GICv3"
+	@echo "              fix), each with an SMP capture kernel on TF-A: docs/stop-questions.md"
 	@echo "  kprobe-negative the kprobe selftest on a rust kernel whose Context::cpu_backtrace() is out"
 	@echo "              of line (its #[inline(always)] removed): the selftest must fail on it"
 	@echo "  min-toolchain build the series with the kernel's minimum Rust toolchain (Debian trixie's"
@@ -177,6 +180,15 @@ hotplug-nofix: setup tree
 		bash scripts/test.sh --no-build -k 'hotplug-overlap and tf-a'; then \
 		echo "==> hotplug-nofix: passed without the fix: this shows nothing" >&2; exit 1; \
 	else echo "==> hotplug-nofix: failed without the fix, as expected"; fi
+
+# The recoverable stop's open questions, one run each on VARIANT (c unless
+# given): builds the experiment kernel and the one without the GICv3 fix.
+STOP_Q_VARIANT := $(if $(filter command line,$(origin VARIANT)),$(VARIANT),c)
+stop-questions: setup tree
+	@bash scripts/nofix.sh --experiment sdei-stop-off-uncompleted $(STOP_Q_VARIANT)
+	@bash scripts/nofix.sh --set stale-sgi $(STOP_Q_VARIANT)
+	@bash scripts/firmware.sh && bash scripts/guest.sh
+	@python3 scripts/stop_questions.py $(STOP_Q_VARIANT)
 
 # The evidence that the kprobe selftest catches an out-of-line Rust function
 # on the SDEI handler path: expected to pass (the selftest fails).

@@ -56,12 +56,16 @@ need() {
 		die "'$1' not found: install the Debian package '$2' (make setup does it)"
 }
 
-# The fix for the hotplug window, by subject: scripts/nofix.sh builds
-# kernels with these commits reverted, to show what the hotplug-overlap
-# scenario does without them (make hotplug-nofix).
+# Fixes by subject, for the kernels that show what a scenario does
+# without them (scripts/nofix.sh, $BUILD/VARIANT-nofix[-SET]).
+# hotplug: the hotplug-window fix (make hotplug-nofix);
+# stale-sgi: the GICv3 driver's drop of stale SGIs (make stop-questions).
 NOFIX_SUBJECTS=(
 	"firmware: arm_sdei_nmi: signal event 0 only to CPUs that can take it"
 	"firmware: arm_sdei_nmi: signal event 0 only to CPUs that can take it, in Rust"
+)
+NOFIX_STALE_SGI_SUBJECTS=(
+	"irqchip/gic-v3: Clear pending SGIs when a CPU comes up"
 )
 
 kmake() {

@@ -12,6 +12,7 @@ import argparse
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import tempfile
@@ -179,18 +180,51 @@ def make_initrd(workdir, script, extra_files):
     return initrd
 
 
+def vcpu_pcs(sock):
+    """Each vCPU's PC and exception level, from the QEMU monitor at SOCK."""
+    out = b""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as m:
+            m.settimeout(2)
+            m.connect(sock)
+            m.sendall(b"info registers -a\n")
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                try:
+                    chunk = m.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+    except OSError as e:
+        return [f"host: no vCPU registers from the monitor: {e}"]
+    res = []
+    parts = re.split(r"CPU#(\d+)", out.decode("utf-8", "replace"))
+    for cpu, body in zip(parts[1::2], parts[2::2]):
+        pc = re.search(r"\bPC=([0-9a-f]+)", body)
+        mode = re.search(r"PSTATE=[0-9a-f]+ \S+ (\S+)", body)
+        if pc:
+            res.append(f"host: cpu {cpu} pc {pc.group(1)} {mode.group(1) if mode else '?'}")
+    return res or ["host: no vCPU registers from the monitor"]
+
+
 def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
          timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE,
-         el3=False, el2=False):
+         el3=False, el2=False, regs_at_timeout=False):
     """Boot once, run script (sh, sourced after /harness/ktap.sh) and return
     the console log.  The VM is always killed: at the end marker (after a
     short grace period for trailing output), at power-off, or at timeout.
-    EL3: count what EL3 does between the guest's marks (EL3_MARK).  EL2: see machine()."""
+    EL3: count what EL3 does between the guest's marks (EL3_MARK).  EL2: see machine().
+    REGS_AT_TIMEOUT: at a timeout, ask QEMU's monitor where each vCPU is, and
+    append a "host: cpu N pc PC PSTATE-mode" line for each to the log."""
     with tempfile.TemporaryDirectory(prefix="sdei-vm-") as wd:
         initrd = make_initrd(wd, script, extra_files)
         bootargs = f"{BASE_ARGS} {append}".strip()
         cmd = qemu_cmd(variant, firmware, smp, mem, bootargs, initrd, wd, el2)
-        cmd += ["-display", "none", "-serial", "stdio", "-monitor", "none"]
+        mon = os.path.join(wd, "mon.sock")
+        cmd += ["-display", "none", "-serial", "stdio", "-monitor",
+                f"unix:{mon},server,nowait" if regs_at_timeout else "none"]
         exc = os.path.join(wd, "exceptions.log")
         if el3:
             cmd += ["-d", "int", "-D", exc]
@@ -224,6 +258,8 @@ def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
                 timed_out = True
                 break
             time.sleep(0.1)
+        if timed_out and regs_at_timeout and proc.poll() is None:
+            lines += vcpu_pcs(mon)
         if proc.poll() is None:
             os.killpg(proc.pid, 9)
         proc.wait()

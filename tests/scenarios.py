@@ -309,9 +309,10 @@ def handler_path(variant):
     return out
 
 
-def boot(sc, variant, firmware, logfile=None):
+def boot(sc, variant, firmware, logfile=None, append=None, regs_at_timeout=False):
     """Boot scenario SC on VARIANT's kernel, on TF-A or without firmware; the
-    checks' view of the finished boot."""
+    checks' view of the finished boot.  APPEND replaces the scenario's extra
+    command line; REGS_AT_TIMEOUT: see vm.boot()."""
     extra = None
     if sc.extra == "kdump":
         extra = {"boot/Image": vm.kernel_image(variant), "boot/initrd": vm.BASE_CPIO}
@@ -319,9 +320,11 @@ def boot(sc, variant, firmware, logfile=None):
         extra = {"kselftest": vm.KSELFTEST, HANDLER_PATH: handler_path(variant)}
     elif sc.extra == "lockup":
         extra = {"lib/test_lockup.ko": os.path.join(vm.BUILD, variant, "lib", "test_lockup.ko")}
-    b = vm.boot(sc.script, variant=variant, firmware=firmware, append=sc.append,
+    b = vm.boot(sc.script, variant=variant, firmware=firmware,
+                append=sc.append if append is None else append,
                 extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
-                logfile=logfile, el3=sc.el3 and firmware, el2=sc.el2)
+                logfile=logfile, el3=sc.el3 and firmware, el2=sc.el2,
+                regs_at_timeout=regs_at_timeout)
     return Ctx(b, os.path.join(vm.BUILD, variant, "System.map"), variant)
 
 
@@ -386,6 +389,10 @@ sleep 60
             Check("restart-issued", has(r"^harness: emergency restart")),
             Check("vm-reset", lambda c: (not c.boot.timed_out, "" if not c.boot.timed_out else "QEMU still running at the timeout")),
             Check("sdei-stop-rung-used", has(r"retry stop with SDEI NMI for CPUs 1\b"), sdei=True),
+            # Not the crash path: the event is completed and the CPU parked, not powered off.
+            Check("sdei-stop-completes-then-parks",
+                  has(r"retry stop with SDEI NMI for CPUs 1, completing the event, then parking$"),
+                  sdei=True),
             Check("no-failed-stop", lacks(r"failed to stop secondary CPUs"), sdei=True),
         ],
         expect_end=None, timeout=60),
@@ -460,7 +467,8 @@ sleep 60
             Check("capture-kernel-init", has(r"^harness: capture kernel up")),
             Check("vmcore-readable", guest_ok("vmcore-readable")),
             Check("stop-completes-event",
-                  has(r"retry stop with SDEI NMI for CPUs 1, completing the event"), sdei=True),
+                  has(r"retry stop with SDEI NMI for CPUs 1, completing the event, then CPU_OFF$"),
+                  sdei=True),
             Check("capture-all-cpus-online", has(r"^harness: capture cpus online 0-3$"), sdei=True),
             Check("capture-every-cpu-ticks", capture_every_cpu_ticks, sdei=True),
             Check("capture-sdei-backtrace-of-cpu1", capture_sdei_backtrace(1), sdei=True),
@@ -479,7 +487,8 @@ sleep 60
             Check("capture-kernel-init", has(r"^harness: capture kernel up")),
             Check("vmcore-readable", guest_ok("vmcore-readable")),
             Check("stop-completes-event",
-                  has(r"retry stop with SDEI NMI for CPUs 1-3, completing the event"), sdei=True),
+                  has(r"retry stop with SDEI NMI for CPUs 1-3, completing the event, then CPU_OFF$"),
+                  sdei=True),
             Check("capture-all-cpus-online", has(r"^harness: capture cpus online 0-3$"), sdei=True),
             Check("capture-every-cpu-ticks", capture_every_cpu_ticks, sdei=True),
             Check("capture-sdei-backtrace-of-cpu3", capture_sdei_backtrace(3), sdei=True),
@@ -503,6 +512,27 @@ sleep 60
             Check("wedged-pcs-in-lkdtm-spin", prstatus_wedged_cpus, sdei=True),
         ],
         append="crashkernel=256M nmi_watchdog=0 sdei_stop=park", extra="kdump", timeout=120,
+        el2=True),
+    Scenario(
+        "kdump-smp-complete",
+        "sdei_stop=complete, CPUs 1-3 wedged: the SDEI rung completes event 0 and parks them "
+        "(complete-then-park, the fallback for firmware that mishandles CPU_OFF there): the "
+        "capture kernel boots, without CPUs 1-3, which are still on.",
+        kdump_smp3_script("kdump-smp-complete"),
+        SANITY + [
+            *KEXEC_CHECKS,
+            Check("wedge-cpus123", guest_ok("wedge-cpus123")),
+            Check("capture-kernel-init", has(r"^harness: capture kernel up")),
+            Check("vmcore-readable", guest_ok("vmcore-readable")),
+            Check("stop-completes-then-parks",
+                  has(r"retry stop with SDEI NMI for CPUs 1-3, completing the event, then parking$"),
+                  sdei=True),
+            # Parked with the event complete, or (without firmware) still spinning.
+            Check("capture-cpus-1-3-missing", has(r"^harness: capture cpus online 0$")),
+            Check("prstatus-every-cpu", prstatus_all_cpus, sdei=True),
+            Check("wedged-pcs-in-lkdtm-spin", prstatus_wedged_cpus, sdei=True),
+        ],
+        append="crashkernel=256M nmi_watchdog=0 sdei_stop=complete", extra="kdump", timeout=120,
         el2=True),
     Scenario(
         "poweroff-wedged",
