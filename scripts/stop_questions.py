@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The recoverable stop's open questions, answered by runs (make stop-questions).
 
-stop_questions.py [VARIANT]: boots the kdump-smp3 scenario (CPUs 1-3 wedged
+stop_questions.py [--from-logs] [VARIANT]: boots the kdump-smp3 scenario (CPUs 1-3 wedged
 with interrupts masked, sysrq-c, an SMP capture kernel loaded with
 nr_cpus=4, the kernel at EL2) on TF-A, once per way of stopping a CPU from
 inside SDEI event 0, and reports for each what the stop rung said and what
@@ -18,12 +18,18 @@ monitor, symbolised with the kernel's System.map).  The runs:
   complete-off     the default: complete the event, then CPU_OFF
   no-gic-fix       the default, on a kernel without the GICv3 driver's drop
                    of stale SGIs (kernel VARIANT-nofix-stale-sgi)
+  el1-ipi          the default, with the kernel at EL1 and CPU 1 left idle,
+                   so that the stop IPI, not SDEI, stops it (v7.3's path)
 
-Writes docs/stop-questions.md, and exits non-zero when a run does not end as
+With --from-logs, the saved logs of the last run ($SDEI_CACHE/results/
+stop-questions/) are summarised again instead.  Writes
+docs/stop-questions.md, and exits non-zero when a run does not end as
 its row says it should (the expectation is part of the evidence).
 """
+import copy
 import os
 import re
+import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +40,9 @@ import vmcore  # noqa: E402
 from scenarios import SCENARIOS, boot  # noqa: E402
 
 OUT = os.path.join(TOP, "docs", "stop-questions.md")
+LOGDIR = os.path.join(vm.CACHE, "results", "stop-questions")
 BASE_APPEND = "crashkernel=256M nmi_watchdog=0"
+EARLYCON = "earlycon=pl011,0x09000000"
 
 # key, what is done, kernel suffix, extra command line, expected CPUs online
 # in the capture kernel (None: it hangs before init), what is expected.
@@ -50,29 +58,59 @@ RUNS = [
      "", "", "0-3", "capture kernel boots with CPUs 0-3"),
     ("no-gic-fix", "the default, the capture kernel without patch 18 (stale SGIs kept)",
      "-nofix-stale-sgi", "", "not 0-3", "capture kernel does not get CPUs 0-3"),
+    ("el1-ipi", "the default, the kernel at EL1, CPUs 2-3 wedged: CPU 1 takes the stop IPI "
+     "(v7.3's IPI path)", "", "", None, "capture kernel hangs"),
 ]
+# Runs on another machine or script than kdump-smp3's: the kernel at EL1
+# (GICv3 EOImode 0), and CPU 1 left idle for the stop IPI.
+EL1_RUNS = {"el1-ipi"}
 
 CAPTURE_LINES = (r"psci: failed to boot CPU\d+ \(-?\d+\)", r"CPU\d+: failed to come online",
+                 r"WARNING: .* at .*", r"smp: Bringing up secondary CPUs \.\.\.",
                  r"smp: Brought up .*", r"sdei: SDEIv.*detected in firmware.*",
                  r"harness: capture cpus online .*")
 
 
-def summarise(ctx, sysmap):
+def bl31_symbols():
+    """TF-A's BL31 text symbols, for the vCPUs found at EL3."""
+    elf = os.path.join(os.path.dirname(vm.firmware_path(True)), "build", "qemu", "release",
+                       "bl31", "bl31.elf")
+    syms = vmcore.SymbolMap.__new__(vmcore.SymbolMap)
+    pairs = []
+    if os.path.exists(elf):
+        out = subprocess.run(["nm", elf], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[1] in "tT" and not f[2].startswith("$"):
+                pairs.append((int(f[0], 16), f[2]))
+    pairs.sort()
+    syms.addrs = [a for a, _ in pairs]
+    syms.names = [n for _, n in pairs]
+    return syms
+
+
+def summarise(ctx, sysmap, el3map):
     text = ctx.text
     rung = re.search(r"SMP: (retry stop with SDEI NMI for CPUs [^\n]*)", text)
     kexec = text.find("Starting crashdump kernel...")
     capture = text[kexec:] if kexec >= 0 else ""
-    seen = []
+    found = []
     for pat in CAPTURE_LINES:
         for m in re.finditer(r"^(?:\[\s*\d+\.\d+\] )?(" + pat + r")$", capture, re.M):
-            if m.group(1) not in seen:
-                seen.append(m.group(1))
+            found.append((m.start(), m.group(1)))
+    seen = []
+    for _, line in sorted(found):
+        if line not in seen:
+            seen.append(line)
     online = re.search(r"^harness: capture cpus online (\S+)$", capture, re.M)
     up = "harness: capture kernel up" in capture
     vcpus = []
     for m in re.finditer(r"^host: cpu (\d+) pc ([0-9a-f]+) (\S+)$", text, re.M):
         pc = int(m.group(2), 16)
-        where = "TF-A (EL3)" if m.group(3).startswith("EL3") else (sysmap.lookup(pc) or hex(pc))
+        if m.group(3).startswith("EL3"):
+            where = f"TF-A {el3map.lookup(pc) or hex(pc)}"
+        else:
+            where = sysmap.lookup(pc) or hex(pc)
         vcpus.append(f"CPU{m.group(1)} {m.group(3)} {where}")
     return {
         "rung": rung.group(1) if rung else None,
@@ -81,7 +119,7 @@ def summarise(ctx, sysmap):
         "online": online.group(1) if online else None,
         "lines": seen,
         "timed_out": ctx.boot.timed_out,
-        "tail": [] if up else ctx.lines[-6:],
+        "tail": [] if up else [l for l in ctx.lines if not l.startswith("host: ")][-8:],
         "vcpus": vcpus,
     }
 
@@ -94,16 +132,51 @@ def as_expected(r, want):
     return r["up"] and r["online"] == want
 
 
+class SavedBoot:
+    """A boot as vm.boot() saved it (LOGDIR/KEY.log: the QEMU command line, then the
+    console), for --from-logs; it timed out if the monitor was asked."""
+
+    def __init__(self, path):
+        with open(path) as f:
+            self.lines = f.read().splitlines()[1:]
+        self.text = "\n".join(self.lines)
+        self.timed_out = any(l.startswith("host: ") for l in self.lines)
+
+
+class SavedCtx:
+    def __init__(self, path):
+        self.boot = SavedBoot(path)
+        self.lines, self.text = self.boot.lines, self.boot.text
+
+
 def main():
-    variant = sys.argv[1] if len(sys.argv) > 1 else "c"
-    sc = next(s for s in SCENARIOS if s.name == "kdump-smp3")
+    args = sys.argv[1:]
+    # --from-logs: summarise the logs of the last run again, without booting
+    from_logs = "--from-logs" in args
+    args = [a for a in args if a != "--from-logs"]
+    variant = args[0] if args else "c"
+    sc = copy.copy(next(s for s in SCENARIOS if s.name == "kdump-smp3"))
+    # The capture kernel's console from its first line: a capture kernel that
+    # hangs before its console driver is up shows where.
+    sc.script = sc.script.replace("nr_cpus=4", f"nr_cpus=4 {EARLYCON}")
+    el3map = bl31_symbols()
     results, bad = [], 0
     for key, what, suffix, extra, want, expect in RUNS:
         v = variant + suffix
         print(f"==> {key}: {what} ({v})", file=sys.stderr)
-        ctx = boot(sc, v, True, append=f"{BASE_APPEND} {extra}".strip(), regs_at_timeout=True,
-                   logfile=os.path.join(vm.CACHE, "results", "stop-questions", f"{key}.log"))
-        r = summarise(ctx, vmcore.SymbolMap(os.path.join(vm.BUILD, v, "System.map")))
+        run_sc = sc
+        if key in EL1_RUNS:
+            run_sc = copy.copy(sc)
+            run_sc.el2 = False
+            run_sc.script = (sc.script.replace("for n in 1 2 3", "for n in 2 3")
+                             .replace("-eq 3", "-eq 2"))
+        logfile = os.path.join(LOGDIR, f"{key}.log")
+        if from_logs:
+            ctx = SavedCtx(logfile)
+        else:
+            ctx = boot(run_sc, v, True, append=f"{BASE_APPEND} {extra}".strip(),
+                       regs_at_timeout=True, logfile=logfile)
+        r = summarise(ctx, vmcore.SymbolMap(os.path.join(vm.BUILD, v, "System.map")), el3map)
         ok = as_expected(r, want)
         bad += not ok
         results.append((key, what, v, extra, expect, ok, r))
@@ -121,8 +194,9 @@ def write(results, variant):
         "",
         "Generated by `make stop-questions` (scripts/stop_questions.py) from one run",
         f"each, `VARIANT={variant}`: the kdump-smp3 scenario on QEMU with TF-A 2.12.1,",
-        "the kernel at EL2, CPUs 1-3 wedged with interrupts masked, `sysrq-c`, an SMP",
-        "capture kernel (`nr_cpus=4`). Logs: `$SDEI_CACHE/results/stop-questions/`.",
+        "the kernel at EL2 (el1-ipi: EL1, CPU 1 idle), CPUs 1-3 wedged with interrupts masked, "
+        "`sysrq-c`, an SMP",
+        f"capture kernel (`nr_cpus=4 {EARLYCON}`). Logs: `$SDEI_CACHE/results/stop-questions/`.",
         "",
         "| run | what the SDEI stop rung does | expected | capture kernel: CPUs online | as expected |",
         "| --- | --- | --- | --- | --- |",

@@ -203,7 +203,7 @@ def vcpu_pcs(sock):
     parts = re.split(r"CPU#(\d+)", out.decode("utf-8", "replace"))
     for cpu, body in zip(parts[1::2], parts[2::2]):
         pc = re.search(r"\bPC=([0-9a-f]+)", body)
-        mode = re.search(r"PSTATE=[0-9a-f]+ \S+ (\S+)", body)
+        mode = re.search(r"PSTATE=[0-9a-f]+ \S+ (?:NS )?(EL\d\w)", body)
         if pc:
             res.append(f"host: cpu {cpu} pc {pc.group(1)} {mode.group(1) if mode else '?'}")
     return res or ["host: no vCPU registers from the monitor"]
