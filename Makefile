@@ -51,7 +51,7 @@ help:
 	@echo "  check       quality gates: checkpatch --strict, rustfmtcheck, clippy warnings"
 	@echo "  bisect-check build the kernel after every patch of the series (slow: own build dir)"
 	@echo "  figures     size and handler-path figures, C vs Rust"
-	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust, complete+CPU_OFF vs park (ROUNDS=5 boots each)"
+	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust, each sdei_stop= mode (ROUNDS=5 boots each)"
 	@echo "  bench-watchdog hardlockup detection latency, SDEI detector vs buddy + SDEI, watchdog_thresh"
 	@echo "              5 and 10 (ROUNDS=5): table in docs/detector-latency.md"
 	@echo "  detectors   the detectors' comparison table (docs/detectors.md, README) from the logs of"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """Stop-rung benchmark (make bench): the SDEI stop rung's time with three
 wedged CPUs, C driver vs Rust driver, and the recoverable stop (complete
-event 0, then PSCI CPU_OFF: the default) vs the old park inside the event
-(sdei_stop=park), all in the same run.
+event 0, then PSCI CPU_OFF: the default) vs complete-then-park
+(sdei_stop=complete) vs the old park inside the event (sdei_stop=park), all
+in the same run.
 
 bench_stop.py [ROUNDS]: boots the kdump-wedged3 scenario on TF-A ROUNDS
 times per variant and stop mode (default 5), alternating them so that all
@@ -30,6 +31,7 @@ DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 VARIANTS = ("c", "rust")
 # mode, its kernel command line, what it does
 MODES = (("off", "", "complete the event, then CPU_OFF (default)"),
+         ("complete", "sdei_stop=complete", "complete the event, then park"),
          ("park", "sdei_stop=park", "park inside the event (before patch 19)"))
 
 
@@ -64,7 +66,8 @@ def main():
                      f"{max(t):.3f} | " + ", ".join(f"{x:.3f}" for x in t) + " |")
     lines += [""]
     for v in VARIANTS:
-        lines.append(f"{v}: off/park median ratio {med[(v, 'off')] / med[(v, 'park')]:.2f}")
+        lines.append(f"{v}: off/park median ratio {med[(v, 'off')] / med[(v, 'park')]:.2f}, "
+                     f"complete/park {med[(v, 'complete')] / med[(v, 'park')]:.2f}")
     for m, _, _ in MODES:
         lines.append(f"{m}: Rust/C median ratio {med[('rust', m)] / med[('c', m)]:.2f} "
                      "(goal: at most 1.1)")
