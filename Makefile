@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog detectors hotplug-window hotplug-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog detectors hotplug-window hotplug-nofix delivery-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -60,6 +60,8 @@ help:
 	@echo "              HOTPLUG_SECONDS=60): hangs, masked triggers, table in results/hotplug-window.md"
 	@echo "  hotplug-nofix the hotplug-overlap scenario on TF-A on kernels with the hotplug-window fix"
 	@echo "              reverted (VARIANTS, built into VARIANT-nofix): expected to fail"
+	@echo "  delivery-nofix the sdei-undelivered scenario on kernels without the boot delivery check"
+	@echo "              (VARIANTS, built into VARIANT-nofix-delivery): expected to fail"
 	@echo "  stop-questions the ways of stopping a CPU from inside SDEI event 0 (park, CPU_OFF"
 	@echo "              uncompleted, complete then park, complete then CPU_OFF, without the GICv3"
 	@echo "              fix), each with an SMP capture kernel on TF-A: docs/stop-questions.md"
@@ -81,7 +83,8 @@ help:
 	@echo "  SDEI_CACHE=DIR     cache of packages, sources, builds (default: ~/.cache/sdei-nmi-rs)"
 	@echo "  NO_FIRMWARE=1      boot without TF-A (no secure world, no SDEI)"
 	@echo "  FW_FLAVOUR=F       TF-A for firmware/run/scenarios: stock (default), trace (a console line"
-	@echo "                     for each event 0 at a masked PE) or fixed (EOI, pending until unmask)"
+	@echo "                     for each event 0 at a masked PE), fixed (EOI, pending until unmask)"
+	@echo "                     or nosignal (SDEI_EVENT_SIGNAL delivers nothing)"
 	@echo "  CMD='...'          with run: the command to run in the guest"
 	@echo "  APPEND='...'       extra kernel command line"
 	@echo "  S=pattern          with test/scenarios: pytest -k selection"
@@ -109,7 +112,7 @@ kernel: tree
 	@bash scripts/kernel.sh $(VARIANT)
 
 firmware:
-	@bash scripts/firmware.sh
+	@bash scripts/firmware.sh && FW_FLAVOUR=nosignal bash scripts/firmware.sh
 
 guest:
 	@bash scripts/guest.sh
@@ -180,6 +183,16 @@ hotplug-nofix: setup tree
 		bash scripts/test.sh --no-build -k 'hotplug-overlap and tf-a'; then \
 		echo "==> hotplug-nofix: passed without the fix: this shows nothing" >&2; exit 1; \
 	else echo "==> hotplug-nofix: failed without the fix, as expected"; fi
+
+# The sdei-undelivered scenario (firmware that never delivers event 0) on
+# kernels without the boot delivery check: expected to fail.
+delivery-nofix: setup tree
+	@bash scripts/nofix.sh --set delivery $(VARIANTS:%-nofix=%)
+	@bash scripts/firmware.sh && FW_FLAVOUR=nosignal bash scripts/firmware.sh && bash scripts/guest.sh
+	@if VARIANTS='$(foreach v,$(VARIANTS:%-nofix=%),$(v)-nofix-delivery)' GATES=0 \
+		bash scripts/test.sh --no-build -k 'sdei-undelivered and tf-a'; then \
+		echo "==> delivery-nofix: passed without the check: this shows nothing" >&2; exit 1; \
+	else echo "==> delivery-nofix: failed without the check, as expected"; fi
 
 # The recoverable stop's open questions, one run each on VARIANT (c unless
 # given): builds the experiment kernel and the one without the GICv3 fix.

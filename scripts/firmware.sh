@@ -14,14 +14,15 @@ FLAGS=(PLAT=qemu DEBUG=0 LOG_LEVEL=40 QEMU_USE_GIC_DRIVER=QEMU_GICV3
 
 # FW_FLAVOUR: stock (default): Debian's source as it is; trace: plus a
 # console line each time event 0 meets a masked PE; fixed: event 0 at a
-# masked PE is ended and kept pending until the PE is unmasked.  The
+# masked PE is ended and kept pending until the PE is unmasked; nosignal:
+# SDEI_EVENT_SIGNAL succeeds and delivers nothing (test firmware).  The
 # patches are in firmware/; each flavour is linked as $FW/FLAVOUR
 # (stock also as $FW/current), which is where vm.py looks.
 flavour=${FW_FLAVOUR:-stock}
 case $flavour in
 stock) patch= ;;
-trace | fixed) patch=$TOP/firmware/tf-a-$flavour.patch ;;
-*) die "FW_FLAVOUR must be stock, trace or fixed, not '$flavour'" ;;
+trace | fixed | nosignal) patch=$TOP/firmware/tf-a-$flavour.patch ;;
+*) die "FW_FLAVOUR must be stock, trace, fixed or nosignal, not '$flavour'" ;;
 esac
 
 need aarch64-linux-gnu-gcc gcc-aarch64-linux-gnu

@@ -9,6 +9,9 @@
 #   --set stale-sgi    the GICv3 driver's drop of stale SGIs reverted
 #                      (NOFIX_STALE_SGI_SUBJECTS), into
 #                      $BUILD/VARIANT-nofix-stale-sgi;
+#   --set delivery     the boot check of event 0's delivery reverted
+#                      (NOFIX_DELIVERY_SUBJECTS), into
+#                      $BUILD/VARIANT-nofix-delivery (make delivery-nofix);
 #   --experiment NAME  tests/experiments/NAME.patch applied on top, into
 #                      $BUILD/VARIANT-exp-NAME (make stop-questions).
 #
@@ -29,7 +32,8 @@ esac
 case $set_name in
 hotplug) subjects=("${NOFIX_SUBJECTS[@]}") suffix=nofix ;;
 stale-sgi) subjects=("${NOFIX_STALE_SGI_SUBJECTS[@]}") suffix=nofix-stale-sgi ;;
-*) die "no such set of fixes: $set_name (hotplug, stale-sgi)" ;;
+delivery) subjects=("${NOFIX_DELIVERY_SUBJECTS[@]}") suffix=nofix-delivery ;;
+*) die "no such set of fixes: $set_name (hotplug, stale-sgi, delivery)" ;;
 esac
 if [ -n "$experiment" ]; then
 	patch=$TOP/tests/experiments/$experiment.patch

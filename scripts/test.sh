@@ -100,7 +100,8 @@ if [ $build -eq 1 ]; then
 	elif [ -n "${rest// /}" ]; then
 		phase "kernels$rest, side by side" side_by_side $rest || die "build failed"
 	fi
-	phase "firmware + initramfs" bash -c 'bash "$1/scripts/firmware.sh" && bash "$1/scripts/guest.sh"' \
+	phase "firmware + initramfs" bash -c 'bash "$1/scripts/firmware.sh" &&
+		FW_FLAVOUR=nosignal bash "$1/scripts/firmware.sh" && bash "$1/scripts/guest.sh"' \
 		_ "$TOP" || die "build failed"
 fi
 

@@ -103,6 +103,18 @@ def no_oops(c):
     return (not bad, "; ".join(bad[:3]))
 
 
+def backtraces_after_sysrq(*cpus):
+    """After sysrq-l, an NMI backtrace of each of CPUS (by SDEI or by IPI)."""
+    def fn(c):
+        req = c.index(r"sysrq: Show backtrace of all active CPUs")
+        if req < 0:
+            return False, "no sysrq-l in the log"
+        missing = [cpu for cpu in cpus
+                   if c.index(rf"NMI backtrace for cpu {cpu}\b", start=req) < 0]
+        return not missing, (f"no backtrace of CPUs {missing}" if missing else "")
+    return fn
+
+
 def backtrace_of_cpu1_after_sysrq(c):
     """A backtrace of CPU 1, requested by sysrq-l, taken in the LKDTM spin."""
     req = c.index(r"sysrq: Show backtrace of all active CPUs")
@@ -320,6 +332,8 @@ def boot(sc, variant, firmware, logfile=None, append=None, regs_at_timeout=False
         extra = {"kselftest": vm.KSELFTEST, HANDLER_PATH: handler_path(variant)}
     elif sc.extra == "lockup":
         extra = {"lib/test_lockup.ko": os.path.join(vm.BUILD, variant, "lib", "test_lockup.ko")}
+    if firmware and sc.flavour:
+        firmware = sc.flavour
     b = vm.boot(sc.script, variant=variant, firmware=firmware,
                 append=sc.append if append is None else append,
                 extra_files=extra, timeout=sc.timeout, expect_end=sc.expect_end,
@@ -330,8 +344,10 @@ def boot(sc, variant, firmware, logfile=None, append=None, regs_at_timeout=False
 
 class Scenario:
     def __init__(self, name, doc, script, checks, append="", extra=None,
-                 expect_end="harness: done", timeout=90, el3=False, el2=False):
+                 expect_end="harness: done", timeout=90, el3=False, el2=False, flavour=None):
         self.name, self.doc, self.script, self.checks = name, doc, script, checks
+        # The TF-A flavour of its tf-a boot (scripts/firmware.sh), if not FW_FLAVOUR's.
+        self.flavour = flavour
         self.append, self.extra, self.expect_end, self.timeout = append, extra, expect_end, timeout
         # Count what EL3 does between the script's marks (vm.EL3_MARK).
         self.el3 = el3
@@ -354,7 +370,52 @@ dump_dmesg
             Check("implementation-is-variant", implementation_is_variant),
             Check("sdei-detected", has(r"sdei: SDEIv1\.0 \(0x0\) detected in firmware"), sdei=True),
             Check("sdei-nmi-active", has(r"sdei_nmi: using SDEI cross-CPU NMI"), sdei=True),
+            # Every CPU took event 0 when the service signalled it at boot.
+            Check("delivery-checked", lacks(r"sdei_nmi: \[Firmware Bug\]")),
         ]),
+    Scenario(
+        "sdei-undelivered",
+        "Firmware that registers event 0 but never delivers it (TF-A flavour nosignal): the "
+        "service checks each CPU at boot, declines with FW_BUG, and sysrq-l takes the IPI path.",
+        """
+ktap_plan sdei-undelivered 1
+echo l >/proc/sysrq-trigger
+ktap_result OK sysrq-l-returned
+sleep 1
+dump_dmesg
+""",
+        SANITY + [
+            Check("sysrq-l-returned", guest_ok("sysrq-l-returned")),
+            Check("sdei-detected", has(r"sdei: SDEIv1\.0 \(0x0\) detected in firmware"), sdei=True),
+            Check("declined-fw-bug",
+                  has(r"sdei_nmi: \[Firmware Bug\]: no CPU took SDEI event 0 when signalled: "
+                      r"cross-CPU NMI service not used"), sdei=True),
+            Check("service-not-used", lacks(r"sdei_nmi: using SDEI cross-CPU NMI")),
+            Check("ipi-backtraces-of-cpus-1-3", backtraces_after_sysrq(1, 2, 3)),
+        ],
+        flavour="nosignal"),
+    Scenario(
+        "sdei-nmi-off",
+        "sdei_nmi=off on TF-A: the service stays off, and with CPU 1 wedged sysrq-l takes the "
+        "IPI path, which gets CPUs 2 and 3 but not CPU 1.",
+        f"""
+ktap_plan sdei-nmi-off 2
+{WEDGE}
+echo l >/proc/sysrq-trigger
+ktap_result OK sysrq-l-returned
+dump_dmesg
+""",
+        SANITY + [
+            Check("wedge-cpu1", guest_ok("wedge-cpu1")),
+            Check("sysrq-l-returned", guest_ok("sysrq-l-returned")),
+            Check("sdei-detected", has(r"sdei: SDEIv1\.0 \(0x0\) detected in firmware"), sdei=True),
+            Check("service-off", has(r"sdei_nmi: cross-CPU NMI service off \(sdei_nmi=off\)")),
+            Check("service-not-used", lacks(r"sdei_nmi: using SDEI cross-CPU NMI")),
+            Check("ipi-backtraces-of-cpus-2-3", backtraces_after_sysrq(2, 3)),
+            Check("no-backtrace-of-cpu1", lambda c: (not backtraces_after_sysrq(1)(c)[0],
+                                                     "CPU 1 backtraced")),
+        ],
+        append="sdei_nmi=off nmi_watchdog=0 " + NO_RCU_STALL),
     Scenario(
         "backtrace-wedged",
         "CPU 1 spins with interrupts masked; sysrq-l from CPU 0 gets its backtrace.",
