@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog detectors hotplug-window hotplug-nofix delivery-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog bench-nmi detectors hotplug-window hotplug-nofix delivery-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -54,6 +54,9 @@ help:
 	@echo "  bench       stop-rung time with 3 wedged CPUs, C vs Rust, each sdei_stop= mode (ROUNDS=5 boots each)"
 	@echo "  bench-watchdog hardlockup detection latency, SDEI detector vs buddy + SDEI, watchdog_thresh"
 	@echo "              5 and 10 (ROUNDS=5): table in docs/detector-latency.md"
+	@echo "  bench-nmi   SDEI vs pseudo-NMI on the perf kernel: instructions (PMU, -icount) and time per"
+	@echo "              gettid() and irq save/restore, backtrace round trip, stop rung (ROUNDS=5):"
+	@echo "              table in README and docs/nmi-bench.md"
 	@echo "  detectors   the detectors' comparison table (docs/detectors.md, README) from the logs of"
 	@echo "              the last make test; non-zero if the SDEI detector is worse on a row"
 	@echo "  hotplug-window sysrq-l storms during CPU hotplug on each TF-A flavour (FLAVOURS, ROUNDS=2,"
@@ -155,6 +158,9 @@ bench:
 
 bench-watchdog:
 	@python3 scripts/bench_watchdog.py $(or $(ROUNDS),5)
+
+bench-nmi: setup tree firmware guest
+	@python3 scripts/bench_nmi.py $(or $(ROUNDS),5)
 
 detectors:
 	@python3 scripts/detectors.py --check

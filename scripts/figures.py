@@ -4,7 +4,7 @@
 
 For each build variant's service object: bytes by section kind (resident
 text, init text, data), and the instructions the SDEI handler executes on
-its stop path (entry to the call of arm64_nmi_cpu_stop) and on its
+its stop path (entry to the call of arm64_sdei_cpu_stop) and on its
 backtrace path (entry to ret, through nmi_cpu_backtrace), found by walking
 the disassembly.  The sizes are taken at NR_CPUS=8 (the test kernels'),
 512 (arm64's default) and 4096 (its maximum): for the two larger values
@@ -31,6 +31,8 @@ NM = "llvm-nm-19"
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NR_CPUS = (8, 512, 4096)
 BASE_NR = 8  # configs/qemu-sdei.config
+# The handler's stop path ends at the call of arm64's SDEI stop (patch 19).
+STOP_CALL = "arm64_sdei_cpu_stop"
 
 
 def build_dir(variant, nr):
@@ -125,7 +127,7 @@ def handler_paths(obj):
             count += 1
             if goal(op, call):
                 return count
-            if op == "ret" or (op == "bl" and call == "arm64_nmi_cpu_stop"):
+            if op == "ret" or (op == "bl" and call == STOP_CALL):
                 return best
             m = re.search(r"0x([0-9a-f]+) <", args)
             if op == "b" and m:
@@ -140,7 +142,7 @@ def handler_paths(obj):
             i += 1
         return best
 
-    stop = walk(0, lambda op, call: op == "bl" and call == "arm64_nmi_cpu_stop")
+    stop = walk(0, lambda op, call: op == "bl" and call == STOP_CALL)
     seen_bt = []
 
     def bt_goal(op, call):

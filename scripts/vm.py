@@ -211,13 +211,15 @@ def vcpu_pcs(sock):
 
 def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
          timeout=90, smp=4, mem=1024, logfile=None, echo=False, expect_end=DONE,
-         el3=False, el2=False, regs_at_timeout=False):
+         el3=False, el2=False, regs_at_timeout=False, icount=False):
     """Boot once, run script (sh, sourced after /harness/ktap.sh) and return
     the console log.  The VM is always killed: at the end marker (after a
     short grace period for trailing output), at power-off, or at timeout.
     EL3: count what EL3 does between the guest's marks (EL3_MARK).  EL2: see machine().
     REGS_AT_TIMEOUT: at a timeout, ask QEMU's monitor where each vCPU is, and
-    append a "host: cpu N pc PC PSTATE-mode" line for each to the log."""
+    append a "host: cpu N pc PC PSTATE-mode" line for each to the log.
+    ICOUNT: run QEMU with precise instruction counting (-icount shift=0, one
+    thread for all vCPUs), which makes the guest PMU count instructions."""
     with tempfile.TemporaryDirectory(prefix="sdei-vm-") as wd:
         initrd = make_initrd(wd, script, extra_files)
         bootargs = f"{BASE_ARGS} {append}".strip()
@@ -228,6 +230,8 @@ def boot(script, *, variant="rust", firmware=True, append="", extra_files=None,
         exc = os.path.join(wd, "exceptions.log")
         if el3:
             cmd += ["-d", "int", "-D", exc]
+        if icount:
+            cmd += ["-icount", "shift=0"]
         marks = []
         lines = []
         t0 = time.monotonic()

@@ -103,6 +103,34 @@ def no_oops(c):
     return (not bad, "; ".join(bad[:3]))
 
 
+STATS_DUMP = """echo "harness: stats begin"
+cat /sys/kernel/debug/sdei_nmi/stats
+echo "harness: stats end"
+"""
+
+
+def stats_table(c):
+    """The service's counters as STATS_DUMP printed them: {cpu: {name: count}}."""
+    m = re.search(r"^harness: stats begin\n(.*?)^harness: stats end$", c.text, re.M | re.S)
+    if not m:
+        return None
+    rows = [line.split() for line in m.group(1).splitlines() if line.strip()]
+    if not rows or rows[0][0] != "cpu":
+        return None
+    names = rows[0][1:]
+    return {int(r[0]): dict(zip(names, map(int, r[1:]))) for r in rows[1:]}
+
+
+def stats_signalled_not_taken(c):
+    """Every CPU 0-3 signalled (its boot check), none refused, no event taken."""
+    t = stats_table(c)
+    if t is None:
+        return False, "no counters in the log"
+    bad = [cpu for cpu in range(4) if cpu not in t or t[cpu]["signalled"] < 1
+           or t[cpu]["failed"] != 0 or t[cpu]["taken"] != 0]
+    return not bad, (f"CPUs {bad}: {[t.get(cpu) for cpu in bad]}" if bad else "")
+
+
 def backtraces_after_sysrq(*cpus):
     """After sysrq-l, an NMI backtrace of each of CPUS (by SDEI or by IPI)."""
     def fn(c):
@@ -144,12 +172,16 @@ def prstatus_all_cpus(c):
     return len(notes) == 4, f"{len(notes)} PRSTATUS notes (pids {[n[0] for n in notes]})"
 
 
-def stop_rung_ms(c):
+SDEI_RUNG = r"SMP: retry stop with SDEI NMI for CPUs 1-3(?:, .*)?$"
+
+
+def stop_rung_ms(c, rung=SDEI_RUNG):
     """The SDEI stop rung's time, from its log line (printed right before the
     first signal) to "Starting crashdump kernel..." (printed once
-    crash_smp_send_stop() has seen every target offline), in ms."""
+    crash_smp_send_stop() has seen every target offline), in ms.  RUNG: the
+    log line of another rung (the pseudo-NMI one)."""
     t = {}
-    for key, pat in (("rung", r"SMP: retry stop with SDEI NMI for CPUs 1-3(?:, .*)?$"),
+    for key, pat in (("rung", rung),
                      ("kexec", r"Starting crashdump kernel\.\.\.$")):
         m = re.search(r"^\[\s*(\d+\.\d+)\] " + pat, c.text, re.M)
         if m:
@@ -235,9 +267,13 @@ def kselftest(name, expect_pass=True):
     return fn
 
 
+# sdei_nmi_state.sh, sdei_nmi_kprobe.sh, sdei_nmi_stats.sh, sdei_nmi_backtrace.sh
+KSELFTESTS = 4
+
+
 def kselftests_ran(c):
     n = len(re.findall(r"^(?:not ok|ok) \d+ selftests: drivers/sdei_nmi: ", c.text, re.M))
-    return n == 3, f"{n} of 3 results"
+    return n == KSELFTESTS, f"{n} of {KSELFTESTS} results"
 
 
 REACHED_INIT = Check("reached-init", has(r"^harness: init on"))
@@ -376,12 +412,14 @@ dump_dmesg
     Scenario(
         "sdei-undelivered",
         "Firmware that registers event 0 but never delivers it (TF-A flavour nosignal): the "
-        "service checks each CPU at boot, declines with FW_BUG, and sysrq-l takes the IPI path.",
-        """
+        "service checks each CPU at boot, declines with FW_BUG, and sysrq-l takes the IPI path; "
+        "the counters show each CPU signalled and no event taken.",
+        f"""
 ktap_plan sdei-undelivered 1
 echo l >/proc/sysrq-trigger
 ktap_result OK sysrq-l-returned
 sleep 1
+{STATS_DUMP}
 dump_dmesg
 """,
         SANITY + [
@@ -392,6 +430,7 @@ dump_dmesg
                       r"cross-CPU NMI service not used"), sdei=True),
             Check("service-not-used", lacks(r"sdei_nmi: using SDEI cross-CPU NMI")),
             Check("ipi-backtraces-of-cpus-1-3", backtraces_after_sysrq(1, 2, 3)),
+            Check("counted-signalled-not-taken", stats_signalled_not_taken, sdei=True),
         ],
         flavour="nosignal"),
     Scenario(
@@ -693,7 +732,7 @@ ktap_check cpus-online test "$(cat /sys/devices/system/cpu/online)" = 0-3
 SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests in the guest: driver state, kprobe refusal on the handler path, "
-    "backtrace of a wedged CPU (run last).",
+    "the counters, backtrace of a wedged CPU (run last).",
     f"""
 cd /kselftest && SDEI_NMI_WEDGE=1 SDEI_NMI_HANDLER_PATH=/{HANDLER_PATH} \\
 	./run_kselftest.sh -c drivers/sdei_nmi
@@ -702,6 +741,7 @@ cd /kselftest && SDEI_NMI_WEDGE=1 SDEI_NMI_HANDLER_PATH=/{HANDLER_PATH} \\
         Check("kselftests-ran", kselftests_ran),
         Check("sdei_nmi_state.sh", kselftest("sdei_nmi_state.sh"), sdei=True),
         Check("sdei_nmi_kprobe.sh", kselftest("sdei_nmi_kprobe.sh"), sdei=True),
+        Check("sdei_nmi_stats.sh", kselftest("sdei_nmi_stats.sh"), sdei=True),
         Check("sdei_nmi_backtrace.sh", kselftest("sdei_nmi_backtrace.sh"), sdei=True),
     ],
     append="nmi_watchdog=0 " + NO_RCU_STALL, extra="kselftest"))

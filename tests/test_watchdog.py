@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from scenarios import (HANDLER_PATH, KEXEC_CHECKS, KEXEC_LOAD, NO_RCU_STALL, SANITY, Check,
-                       Scenario, boot, cpu1_pc_in_spin, guest_ok, has, kselftest, lacks,
-                       prstatus_all_cpus)
+from scenarios import (HANDLER_PATH, KEXEC_CHECKS, KEXEC_LOAD, NO_RCU_STALL, SANITY,
+                       STATS_DUMP, Check, Scenario, boot, cpu1_pc_in_spin, guest_ok, has,
+                       kselftest, lacks, prstatus_all_cpus, stats_table)
 from test_scenarios import RESULTS, report
 
 VARIANT = "watchdog"
@@ -134,6 +134,15 @@ def within(limit):
     return fn
 
 
+def cpu1_checks_counted(c):
+    """The counters show the checks CPU 1 ran from the event."""
+    t = stats_table(c)
+    if t is None or 1 not in t or "watchdog_checks" not in t[1]:
+        return False, "no watchdog_checks of CPU 1 in the log"
+    n = t[1]["watchdog_checks"]
+    return n >= 1, f"{n} checks"
+
+
 def cpu1_backtrace_in_spin(c):
     """A report of CPU 1's lockup shows CPU 1's registers in the LKDTM spin, its own or those
     of its NMI backtrace."""
@@ -160,12 +169,14 @@ SCENARIOS = [
 ktap_plan hardlockup-detected 1
 {WEDGE}
 {wait_report(REPORT_WAIT)}
+{STATS_DUMP}
 dump_dmesg
 """,
         SANITY + [
             Check("wedge-cpu1", guest_ok("wedge-cpu1")),
             DETECTOR_UP, NOT_BUDDY_MODE, DETECTED,
             Check("reported-by-cpu1-in-lkdtm-spin", reported_by_itself, sdei=True),
+            Check("cpu1-checks-counted", cpu1_checks_counted, sdei=True),
             # Both modes: the SDEI one, and the buddy one without firmware.
             Check("detected-within-2.4x-thresh", within(12)),
         ],
@@ -448,13 +459,14 @@ dump_dmesg
 SCENARIOS.append(Scenario(
     "kselftests",
     "The series' kselftests on the watchdog build: the handler path, which now also reaches "
-    "the CPU-number helper and the watchdog core's check, refuses kprobes.",
+    "the CPU-number helper and the watchdog core's check, refuses kprobes; the counters.",
     f"""
 cd /kselftest && SDEI_NMI_HANDLER_PATH=/{HANDLER_PATH} ./run_kselftest.sh -c drivers/sdei_nmi
 """,
     SANITY + [
         Check("sdei_nmi_state.sh", kselftest("sdei_nmi_state.sh"), sdei=True),
         Check("sdei_nmi_kprobe.sh", kselftest("sdei_nmi_kprobe.sh"), sdei=True),
+        Check("sdei_nmi_stats.sh", kselftest("sdei_nmi_stats.sh"), sdei=True),
         Check("watchdog-check-refuses-kprobes",
               has(r"^# ok \d+ watchdog_hardlockup_check refuses kprobes"), sdei=True),
         Check("cpu-helper-refuses-kprobes",
