@@ -255,14 +255,21 @@ def main():
     dg = pi["gettid_insns"] - gi["gettid_insns"]
     dp = pi["irq_pair_insns"] - gi["irq_pair_insns"]
     worst = max(max(res[m, "stop"]) for m in (s, p))
+    timed = [k for k in res if len(k) == 3 or k[1] == "stop"]
+    vary = max(max(res[k]) / min(res[k]) for k in timed)
+    apart = max(max(a, b) / min(a, b) for a, b in
+                ((statistics.median(res[(s, *k[1:])]), statistics.median(res[(p, *k[1:])]))
+                 for k in timed if k[0] == s))
+    rank = (f"more than the medians of the two differ (at most {apart:.1f}x), so they rank "
+            f"neither" if vary > apart else
+            f"and the medians of the two differ up to {apart:.1f}x")
     reading = (
         f"Pseudo-NMI makes each gettid() {dg:.2f} instructions longer "
         f"({100 * dg / gi['gettid_insns']:+.1f}%) and each local_irq_save()/restore() pair "
         f"{dp:.2f} ({100 * dp / gi['irq_pair_insns']:+.0f}%), on every call of a healthy "
         f"system; the SDEI service has no code on those paths. Both reach every wedged CPU in every "
-        f"shape; the round trips and stop rungs vary up to "
-        f"{max(max(v) / min(v) for k, v in res.items() if len(k) == 3 or k[1] == 'stop'):.0f}x "
-        f"between rounds of one shape, more than the medians differ, so they rank neither. "
+        f"shape; the round trips and stop rungs vary up to {vary:.0f}x between rounds of one "
+        f"shape, {rank}. "
         f"The slowest stop rung took {worst:.3f} ms; the pseudo-NMI rung waits 10 ms, the "
         f"SDEI rung 100 ms.")
     body = "\n".join([head, "", *table, "", reading]) + "\n"
