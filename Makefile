@@ -30,7 +30,7 @@ RUN_FLAGS := --variant $(VARIANT) $(if $(filter 1,$(NO_FIRMWARE)),--no-firmware)
 	$(if $(APPEND),--append "$(APPEND)")
 
 TARGETS := help setup tree export status kernel firmware guest artefacts \
-	demo run test scenarios soak check bisect-check figures bench bench-watchdog bench-nmi detectors hotplug-window hotplug-nofix delivery-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
+	demo run test scenarios soak check bisect-check figures bench bench-watchdog bench-nmi detectors hotplug-window hotplug-nofix delivery-nofix pm-nofix stop-questions kprobe-negative min-toolchain defconfig-check clean-build
 .PHONY: $(TARGETS)
 
 help:
@@ -65,6 +65,9 @@ help:
 	@echo "              reverted (VARIANTS, built into VARIANT-nofix): expected to fail"
 	@echo "  delivery-nofix the sdei-undelivered scenario on kernels without the boot delivery check"
 	@echo "              (VARIANTS, built into VARIANT-nofix-delivery): expected to fail"
+	@echo "  pm-nofix    the hibernate-pm-test scenario on TF-A on kernels whose delivery check runs while"
+	@echo "              the service is closed (VARIANTS, built into VARIANT-exp-pm-check-while-closed):"
+	@echo "              expected to fail"
 	@echo "  stop-questions the ways of stopping a CPU from inside SDEI event 0 (park, CPU_OFF"
 	@echo "              uncompleted, complete then park, complete then CPU_OFF, without the GICv3"
 	@echo "              fix), each with an SMP capture kernel on TF-A: docs/stop-questions.md"
@@ -199,6 +202,18 @@ delivery-nofix: setup tree
 		bash scripts/test.sh --no-build -k 'sdei-undelivered and tf-a'; then \
 		echo "==> delivery-nofix: passed without the check: this shows nothing" >&2; exit 1; \
 	else echo "==> delivery-nofix: failed without the check, as expected"; fi
+
+# The hibernate-pm-test scenario on kernels whose delivery check also runs
+# while the service is closed (tests/experiments/pm-check-while-closed-*.patch,
+# the series before the fix): expected to fail, the guest hanging at
+# "Enabling non-boot CPUs".
+pm-nofix: setup tree
+	@bash scripts/nofix.sh --experiment pm-check-while-closed $(VARIANTS)
+	@bash scripts/firmware.sh && bash scripts/guest.sh
+	@if VARIANTS='$(foreach v,$(VARIANTS),$(v)-exp-pm-check-while-closed)' GATES=0 \
+		bash scripts/test.sh --no-build -k 'hibernate-pm-test and tf-a'; then \
+		echo "==> pm-nofix: passed without the fix: this shows nothing" >&2; exit 1; \
+	else echo "==> pm-nofix: failed without the fix, as expected"; fi
 
 # The recoverable stop's open questions, one run each on VARIANT (c unless
 # given): builds the experiment kernel and the one without the GICv3 fix.

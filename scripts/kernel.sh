@@ -17,12 +17,15 @@ case $variant in *-nofix) exec bash "$(dirname "$0")/nofix.sh" "${variant%-nofix
 out=$BUILD/${KERNEL_DIR:-$variant}
 frags=("$TOP/configs/qemu-sdei.config")
 [ -f "$TOP/configs/$variant.config" ] && frags+=("$TOP/configs/$variant.config")
+# The source: the C-only series for c and perf, the whole stack otherwise.
+SRC=${SRC:-$(tree_of "$variant")}
+export SRC
 
 need clang$LLVM_SUFFIX clang-19
 need ld.lld$LLVM_SUFFIX lld-19
 need bindgen "bindgen-cli (cargo)"
 need ccache ccache
-[ -f "$TREE/Makefile" ] || die "no kernel tree at $TREE: run 'make tree'"
+[ -f "$SRC/Makefile" ] || die "no kernel tree at $SRC: run 'make tree'"
 
 # A new build directory starts as a copy of a finished one, the nearest
 # variant first: kbuild then rebuilds only the objects that read an option
@@ -35,12 +38,14 @@ need ccache ccache
 stale=0
 [ -f "$out/.config" ] && [ "$(cat "$out/.kcc" 2>/dev/null)" != "$KCC" ] && stale=1
 if { [ ! -f "$out/.config" ] || [ $stale = 1 ]; } && [ "${SEED:-}" != none ]; then
+	# Only a build of the same source tree: another path rebuilds everything.
 	# perf is the c variant with other detectors: nearest to c.
-	seeds="rust c watchdog kunit"
-	[ "$variant" = perf ] && seeds="c rust watchdog kunit"
+	seeds="rust watchdog kunit"
+	[ "$SRC" = "$CTREE" ] && seeds="c perf"
 	for s in ${SEED:-$seeds}; do
 		[ "$BUILD/$s" != "$out" ] && [ -f "$BUILD/$s/.built" ] &&
-			[ "$(cat "$BUILD/$s/.kcc" 2>/dev/null)" = "$KCC" ] || continue
+			[ "$(cat "$BUILD/$s/.kcc" 2>/dev/null)" = "$KCC" ] &&
+			[ "$(cat "$BUILD/$s/.src" 2>/dev/null)" = "$SRC" ] || continue
 		rm -rf "$out" "$out.seed"
 		step "seed $variant from the $s build" cp -a "$BUILD/$s" "$out.seed"
 		rm -f "$out.seed/.built" "$out.seed/.fragments"
@@ -52,7 +57,7 @@ mkdir -p "$out"
 
 configure() {
 	# allnoconfig, then the fragments; olddefconfig resolves the rest.
-	(cd "$TREE" && ARCH=arm64 LLVM=$LLVM_SUFFIX \
+	(cd "$SRC" && ARCH=arm64 LLVM=$LLVM_SUFFIX \
 		scripts/kconfig/merge_config.sh -n -O "$out" "${frags[@]}" >"$out/merge.log" 2>&1) || {
 		tail -20 "$out/merge.log" >&2
 		return 1
@@ -81,7 +86,7 @@ configure() {
 	return $bad
 }
 
-hash=$( (cat "${frags[@]}"; git -C "$TREE" config --default none sdei.source) | sha256sum | cut -c1-16)
+hash=$( (cat "${frags[@]}"; git -C "$SRC" config --default none sdei.source) | sha256sum | cut -c1-16)
 if [ "$(cat "$out/.fragments" 2>/dev/null)" != "$hash" ] || [ ! -f "$out/.config" ]; then
 	step "configure $variant" configure
 	echo "$hash" >"$out/.fragments"
@@ -109,8 +114,33 @@ build() {
 	}
 }
 rm -f "$out/.built"
+# The C-only kernel: series 1 (the first of patches/series) alone on v7.3
+# is built first, in the same directory, whenever it changed since it was
+# last built; then the C-only series on top, which rebuilds only what the
+# later series touch.
+if [ "$variant" = c ] && [ "$SRC" = "$CTREE" ] && [ -z "${KERNEL_DIR:-}" ]; then
+	first=$(grep -v '^\s*\(#\|$\)' "$TOP/patches/series" | awk 'NR == 1 { print $1 }')
+	c1=$(git -C "$SRC" rev-parse "sdei/$first")
+	chead=$(git -C "$SRC" rev-parse HEAD)
+	if [ "$(cat "$out/.series1" 2>/dev/null)" != "$c1" ]; then
+		git -C "$SRC" checkout -q --detach "$c1"
+		if step "build kernel (c) with series $first alone on v7.3" build; then
+			cp "$out/build.log" "$out/build-series1.log"
+			echo "$c1" >"$out/.series1"
+		else
+			git -C "$SRC" checkout -q -f c-only
+			die "series $first alone on v7.3 does not build"
+		fi
+		git -C "$SRC" checkout -q -f c-only
+		[ "$(git -C "$SRC" rev-parse HEAD)" = "$chead" ] || die "$SRC moved during the build"
+	else
+		log "series $first alone on v7.3: built before at $(git -C "$SRC" rev-parse --short "$c1")"
+	fi
+fi
 step "build kernel ($variant) in $out" build
 # A finished build, which a new build directory may start from.
 echo "$KCC" >"$out/.kcc"
+echo "$SRC" >"$out/.src"
+git -C "$SRC" log -1 --format='%H %s' >"$out/.head"
 touch "$out/.built"
 ls -l "$out/arch/arm64/boot/Image" >&2

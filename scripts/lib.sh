@@ -6,6 +6,9 @@ CACHE=${SDEI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sdei-nmi-rs}
 DL=$CACHE/downloads
 TOOLS=$CACHE/tools
 TREE=${TREE:-$CACHE/linux}
+# The C-only kernels' source (c, perf): a worktree of $TREE holding only
+# the series that patches/series marks for the C-only kernel (tree.sh ctree).
+CTREE=${CTREE:-$CACHE/linux-c}
 BUILD=${BUILD:-$CACHE/build}
 FW=$CACHE/tf-a
 GUEST=$CACHE/guest
@@ -75,6 +78,16 @@ NOFIX_DELIVERY_SUBJECTS=(
 	"firmware: arm_sdei_nmi: check that each CPU takes event 0 before using it"
 )
 
+# tree_of VARIANT: the source tree VARIANT's kernel is built from: the
+# C-only series for the C driver's kernels, the whole stack for the others.
+tree_of() {
+	case ${1%%-*} in
+	c|perf) echo "$CTREE" ;;
+	*) echo "$TREE" ;;
+	esac
+}
+
+# kmake BUILD_DIR ARGS...: make in the source tree $SRC (default $TREE).
 kmake() {
-	make -C "$TREE" O="$1" ARCH=arm64 LLVM="$LLVM_SUFFIX" CC="$KCC" "${@:2}"
+	make -C "${SRC:-$TREE}" O="$1" ARCH=arm64 LLVM="$LLVM_SUFFIX" CC="$KCC" "${@:2}"
 }

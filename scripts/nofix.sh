@@ -12,14 +12,16 @@
 #   --set delivery     the boot check of event 0's delivery reverted
 #                      (NOFIX_DELIVERY_SUBJECTS), into
 #                      $BUILD/VARIANT-nofix-delivery (make delivery-nofix);
-#   --experiment NAME  tests/experiments/NAME.patch applied on top, into
-#                      $BUILD/VARIANT-exp-NAME (make stop-questions).
+#   --experiment NAME  tests/experiments/NAME-VARIANT.patch (or NAME.patch)
+#                      applied on top, into $BUILD/VARIANT-exp-NAME
+#                      (make stop-questions, make pm-nofix).
 #
-# The changed source is checked out in the kernel tree itself for the
-# build, and the tree put back on its branch afterwards, failed or not: a
-# build directory made from another source path would be rebuilt from
-# scratch, one made from the same path only where the change touched it.
-# So nothing else may use the tree while this runs.
+# The changed source is checked out in the variant's own source tree (the
+# C-only one for c, the whole stack for rust) for the build, and the tree
+# put back on its branch afterwards, failed or not: a build directory made
+# from another source path would be rebuilt from scratch, one made from
+# the same path only where the change touched it.  So nothing else may use
+# that tree while this runs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -36,33 +38,46 @@ delivery) subjects=("${NOFIX_DELIVERY_SUBJECTS[@]}") suffix=nofix-delivery ;;
 *) die "no such set of fixes: $set_name (hotplug, stale-sgi, delivery)" ;;
 esac
 if [ -n "$experiment" ]; then
-	patch=$TOP/tests/experiments/$experiment.patch
-	[ -f "$patch" ] || die "no experiment $patch"
 	subjects=() suffix=exp-$experiment
 fi
 
-g() { git -C "$TREE" "$@"; }
-[ -z "$(g status --porcelain --untracked-files=no)" ] ||
-	die "the kernel tree has uncommitted edits: commit or export them first"
-branch=$(g symbolic-ref -q --short HEAD) || die "the kernel tree is not on a branch"
-commits=()
-for subj in "${subjects[@]}"; do
-	c=$(g log --format='%H %s' sdei-base..HEAD |
-		awk -v s="$subj" '{ h = $1; sub(/^[^ ]+ /, ""); if ($0 == s) print h }')
-	[ -n "$c" ] || die "no commit '$subj' in the series"
-	commits+=("$c")
-done
-trap 'g checkout -q -f "$branch"' EXIT
-g checkout -q --detach
-if [ -n "$experiment" ]; then
-	g apply "$patch"
-	g -c user.name=harness -c user.email=harness@localhost \
-		commit -q -a -m "experiment: $experiment"
-	log "the tree with experiment $experiment: $(g rev-parse --short HEAD)"
-else
-	g revert --no-edit "${commits[@]}" >/dev/null
-	log "the tree without the $set_name fix: $(g rev-parse --short HEAD) (${#commits[@]} commits reverted)"
-fi
+# nofix_one VARIANT: in VARIANT's source tree, undo or make the change and
+# build; the tree is put back on its branch afterwards, failed or not.
+nofix_one() {
+	local v=$1 src subj c found=() rc=0
+	src=$(tree_of "$v")
+	g() { git -C "$src" "$@"; }
+	[ -z "$(g status --porcelain --untracked-files=no)" ] ||
+		die "$src has uncommitted edits: commit or export them first"
+	branch=$(g symbolic-ref -q --short HEAD) || die "$src is not on a branch"
+	# The subjects this tree carries (the C-only tree has no Rust patch).
+	for subj in "${subjects[@]}"; do
+		c=$(g log --format='%H %s' sdei-base..HEAD |
+			awk -v s="$subj" '{ h = $1; sub(/^[^ ]+ /, ""); if ($0 == s) print h }')
+		[ -n "$c" ] && found+=("$c")
+	done
+	[ -n "$experiment" ] || [ ${#found[@]} -gt 0 ] || die "no commit of the $set_name set in $src"
+	trap 'git -C "$src" checkout -q -f "$branch"' EXIT
+	g checkout -q --detach
+	if [ -n "$experiment" ]; then
+		# NAME-VARIANT.patch where the variants differ, else NAME.patch.
+		patch=$TOP/tests/experiments/$experiment-$v.patch
+		[ -f "$patch" ] || patch=$TOP/tests/experiments/$experiment.patch
+		[ -f "$patch" ] || die "no experiment $patch"
+		g apply "$patch"
+		g -c user.name=harness -c user.email=harness@localhost \
+			commit -q -a -m "experiment: $experiment"
+		log "$src with experiment $experiment: $(g rev-parse --short HEAD)"
+	else
+		g revert --no-edit "${found[@]}" >/dev/null
+		log "$src without the $set_name fix: $(g rev-parse --short HEAD) (${#found[@]} commits reverted)"
+	fi
+	SRC=$src SEED=$v KERNEL_DIR=$v-$suffix bash "$TOP/scripts/kernel.sh" "$v" || rc=$?
+	g checkout -q -f "$branch"
+	trap - EXIT
+	return $rc
+}
+
 for v in "$@"; do
-	SEED=$v KERNEL_DIR=$v-$suffix bash "$TOP/scripts/kernel.sh" "$v"
+	nofix_one "$v"
 done

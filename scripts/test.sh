@@ -78,6 +78,11 @@ if [ $setup -eq 1 ]; then
 fi
 if [ $build -eq 1 ]; then
 	phase tree bash "$TOP/scripts/tree.sh" materialise || die "build failed"
+	# Each series whose base is v7.3 applies alone there (series 1 is
+	# also built alone, by kernel.sh c).
+	phase "series alone on v7.3" bash "$TOP/scripts/tree.sh" check-alone || die "a series does not apply alone"
+	log "which series each kernel carries:"
+	bash "$TOP/scripts/tree.sh" series | sed 's/^/    /' >&2
 	kernels=$variants
 	# The Rust port's own tests run in kernels of their own: its KUnit
 	# tests (kunit) and its hardlockup detector (watchdog).
@@ -85,20 +90,30 @@ if [ $build -eq 1 ]; then
 	# The perf detector on pseudo-NMI (the C driver beside it), the third
 	# detector of the comparison (tests/test_watchdog.py).
 	[[ " $variants " == *" c "* ]] && kernels="$kernels perf"
-	# The first kernel builds alone; the others start from a copy of it
-	# (kernel.sh), and what is left of each is mostly its Rust crates,
-	# which rustc compiles one crate at a time, on one core: built side by
-	# side, they keep both cores busy.  SERIAL_KERNELS=1 builds them one
-	# after the other.
-	first=${kernels%% *}
-	rest=${kernels#"$first"}
-	phase "kernel $first" bash "$TOP/scripts/kernel.sh" "$first" || die "build failed"
+	# Two source trees: the C-only series (c, perf) and the whole stack
+	# (rust, kunit, watchdog).  The first kernel of each builds from
+	# scratch, side by side with the other's; the rest start from a copy
+	# of their tree's first (kernel.sh), and what is left of each is
+	# mostly its Rust crates, which rustc compiles one crate at a time,
+	# on one core: built side by side, they keep both cores busy.
+	# SERIAL_KERNELS=1 builds them one after the other.
+	first="" rest=""
+	for v in $kernels; do
+		case $v in
+		c|rust) first="$first $v" ;;
+		*) rest="$rest $v" ;;
+		esac
+	done
+	[ -n "${first// /}" ] || { first=${rest%% *}; rest=${rest#"$first"}; }
 	if [ "${SERIAL_KERNELS:-0}" = 1 ]; then
-		for v in $rest; do
+		for v in $first $rest; do
 			phase "kernel $v" bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"
 		done
-	elif [ -n "${rest// /}" ]; then
-		phase "kernels$rest, side by side" side_by_side $rest || die "build failed"
+	else
+		phase "kernels$first, side by side" side_by_side $first || die "build failed"
+		if [ -n "${rest// /}" ]; then
+			phase "kernels$rest, side by side" side_by_side $rest || die "build failed"
+		fi
 	fi
 	phase "firmware + initramfs" bash -c 'bash "$1/scripts/firmware.sh" &&
 		FW_FLAVOUR=nosignal bash "$1/scripts/firmware.sh" && bash "$1/scripts/guest.sh"' \
