@@ -153,25 +153,25 @@ PY
 )"
 }
 
-# check_alone: every series whose base is v7.3 applies alone on sdei-base
-# (git am in a scratch worktree).  The stack itself is checked by apply.
+# check_alone: every series whose base is v7.3 applies alone on sdei-base:
+# its patches, in order, applied to an index holding sdei-base (git apply
+# --cached, no checkout).  The stack itself is checked by apply_series.
 check_alone() {
-	local s p wt=$CACHE/linux-alone rc=0
-	g worktree remove -f "$wt" 2>/dev/null || rm -rf "$wt"
-	g worktree prune
+	local s p idx rc=0 ok
 	for s in $(series_names); do
 		[ "$(series_field "$s" 2)" = v7.3 ] || continue
-		g worktree add -q --detach "$wt" sdei-base
+		idx=$(mktemp)
+		GIT_INDEX_FILE=$idx g read-tree sdei-base
+		ok=1
 		for p in $(patch_files "$s"); do
-			git -C "$wt" am -q --keep-cr "$p" >/dev/null 2>&1 || {
+			GIT_INDEX_FILE=$idx g apply --cached "$p" 2>/dev/null || {
 				log "series $s does not apply alone on v7.3: $(basename "$p")"
-				git -C "$wt" am --abort 2>/dev/null || true
-				rc=1
+				ok=0 rc=1
 				break
 			}
 		done
-		[ $rc -eq 0 ] && log "series $s applies alone on v7.3 ($(patch_files "$s" | wc -l) patches)"
-		g worktree remove -f "$wt"
+		rm -f "$idx"
+		[ $ok = 1 ] && log "series $s applies alone on v7.3 ($(patch_files "$s" | wc -l) patches)"
 	done
 	return $rc
 }

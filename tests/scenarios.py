@@ -133,7 +133,8 @@ def stats_signalled_not_taken(c):
 
 def stats_rechecked(times):
     """Every CPU 0-3 signalled and taking event 0 at least TIMES times (its boot check and one
-    check each time the service opened again after resume), none refused."""
+    check each time the service opened again after resume, before any other signal), none
+    refused."""
     def fn(c):
         t = stats_table(c)
         if t is None:
@@ -153,7 +154,8 @@ DELIVERY_QUIET = Check("delivery-check-quiet",
 
 def pm_script(name, cycles):
     """CYCLES of (pm_test level, /sys/power/state word, label), each checked to return; then
-    every CPU online, CPU 1 wedged and sysrq-l, the counters and the log."""
+    every CPU online and the counters (before any other signal), CPU 1 wedged and sysrq-l, and
+    the log."""
     steps = "\n".join(f"""echo {lvl} >/sys/power/pm_test
 echo "harness: {label}: pm_test {lvl}, state {st}"
 ktap_check {label} sh -c 'echo {st} >/sys/power/state'""" for lvl, st, label in cycles)
@@ -163,11 +165,10 @@ echo "harness: sleep states: $(cat /sys/power/state)"
 {steps}
 echo none >/sys/power/pm_test
 ktap_check cpus-online-after test "$(cat /sys/devices/system/cpu/online)" = 0-3
+{STATS_DUMP}
 {WEDGE}
 echo l >/proc/sysrq-trigger
 ktap_result OK sysrq-l-returned
-sleep 1
-{STATS_DUMP}
 dump_dmesg
 """
 
@@ -495,16 +496,17 @@ dump_dmesg
         pm_script("hibernate-pm-test", [("processors", "disk", "hibernate-processors"),
                                         ("core", "disk", "hibernate-core")]),
         pm_checks(["hibernate-processors", "hibernate-core"], 3),
-        append="nmi_watchdog=0 " + NO_RCU_STALL, timeout=180),
+        append="no_console_suspend nmi_watchdog=0 " + NO_RCU_STALL, timeout=180),
     Scenario(
         "suspend-pm-test",
-        "Suspend through pm_test (devices, then platform: the SDEI core masks and unmasks every "
-        "PE), to idle as QEMU's TF-A has no PSCI SYSTEM_SUSPEND; then every CPU is online, the "
-        "service checked each one again, and sysrq-l backtraces a wedged CPU through SDEI.",
+        "Suspend through pm_test (devices, then platform: the SDEI core masks every PE and "
+        "unmasks it on resume), to idle: QEMU's TF-A has no PSCI SYSTEM_SUSPEND, so mem is "
+        "s2idle, which pm_test takes no further; then every CPU is online, the service checked "
+        "each one again, and sysrq-l backtraces a wedged CPU through SDEI.",
         pm_script("suspend-pm-test", [("devices", "freeze", "suspend-devices"),
                                       ("platform", "freeze", "suspend-platform")]),
         pm_checks(["suspend-devices", "suspend-platform"], 3),
-        append="nmi_watchdog=0 " + NO_RCU_STALL, timeout=150),
+        append="no_console_suspend nmi_watchdog=0 " + NO_RCU_STALL, timeout=150),
     Scenario(
         "sdei-nmi-off",
         "sdei_nmi=off on TF-A: the service stays off, and with CPU 1 wedged sysrq-l takes the "
