@@ -60,22 +60,11 @@ need() {
 }
 
 # Fixes by subject, for the kernels that show what a scenario does
-# without them (scripts/nofix.sh, $BUILD/VARIANT-nofix[-SET]).
-# hotplug: the hotplug-window fix (make hotplug-nofix);
-# stale-sgi: the GICv3 driver's drop of stale SGIs (make stop-questions);
-NOFIX_SUBJECTS=(
-	"firmware: arm_sdei_nmi: signal event 0 only to CPUs that can take it"
-	"firmware: arm_sdei_nmi: signal event 0 only to CPUs that can take it, in Rust"
-)
+# without them (scripts/nofix.sh, $BUILD/VARIANT-nofix-SET): stale-sgi, the
+# GICv3 driver's drop of stale SGIs (make stop-questions).  The hotplug and
+# delivery sets are experiment patches instead (tests/experiments/).
 NOFIX_STALE_SGI_SUBJECTS=(
 	"irqchip/gic-v3: Clear pending SGIs when a CPU comes up"
-)
-# delivery: the boot check that firmware delivers event 0 (make delivery-nofix),
-# newest first.
-NOFIX_DELIVERY_SUBJECTS=(
-	"firmware: arm_sdei_nmi: add sdei_nmi= and the delivery check, in Rust"
-	"rust: nmi: add arm64_backtrace_ipi()"
-	"firmware: arm_sdei_nmi: check that each CPU takes event 0 before using it"
 )
 
 # tree_of VARIANT: the source tree VARIANT's kernel is built from: the

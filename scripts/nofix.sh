@@ -4,14 +4,15 @@
 # nofix.sh [--set SET | --experiment NAME] VARIANT...: build each VARIANT's
 # kernel from the series with a change undone or made, for the evidence of
 # what a scenario does without it:
-#   (default)          the hotplug-window fix reverted (NOFIX_SUBJECTS,
-#                      lib.sh), into $BUILD/VARIANT-nofix (make hotplug-nofix);
+#   (default)          without the hotplug-window fix
+#                      (tests/experiments/no-hotplug-fix-VARIANT.patch), into
+#                      $BUILD/VARIANT-nofix (make hotplug-nofix);
 #   --set stale-sgi    the GICv3 driver's drop of stale SGIs reverted
 #                      (NOFIX_STALE_SGI_SUBJECTS), into
 #                      $BUILD/VARIANT-nofix-stale-sgi;
-#   --set delivery     the boot check of event 0's delivery reverted
-#                      (NOFIX_DELIVERY_SUBJECTS), into
-#                      $BUILD/VARIANT-nofix-delivery (make delivery-nofix);
+#   --set delivery     without the delivery check's verdict
+#                      (tests/experiments/no-delivery-check-VARIANT.patch),
+#                      into $BUILD/VARIANT-nofix-delivery (make delivery-nofix);
 #   --experiment NAME  tests/experiments/NAME-VARIANT.patch (or NAME.patch)
 #                      applied on top, into $BUILD/VARIANT-exp-NAME
 #                      (make stop-questions, make pm-nofix).
@@ -25,19 +26,22 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-set_name=hotplug experiment=
+set_name=hotplug experiment= subjects=()
 case "${1:-}" in
 --set) set_name=$2; shift 2 ;;
---experiment) experiment=$2; shift 2 ;;
+--experiment) experiment=$2 set_name=experiment; shift 2 ;;
 esac
 [ $# -gt 0 ] || set -- c rust
+# The hotplug and delivery sets are undone by an experiment patch each
+# (tests/experiments/): later patches build on them, so a revert conflicts.
 case $set_name in
-hotplug) subjects=("${NOFIX_SUBJECTS[@]}") suffix=nofix ;;
+hotplug) experiment=${experiment:-no-hotplug-fix} suffix=nofix ;;
 stale-sgi) subjects=("${NOFIX_STALE_SGI_SUBJECTS[@]}") suffix=nofix-stale-sgi ;;
-delivery) subjects=("${NOFIX_DELIVERY_SUBJECTS[@]}") suffix=nofix-delivery ;;
+delivery) experiment=${experiment:-no-delivery-check} suffix=nofix-delivery ;;
+experiment) ;;
 *) die "no such set of fixes: $set_name (hotplug, stale-sgi, delivery)" ;;
 esac
-if [ -n "$experiment" ]; then
+if [ "$set_name" = experiment ]; then
 	subjects=() suffix=exp-$experiment
 fi
 
@@ -57,7 +61,9 @@ nofix_one() {
 		[ -n "$c" ] && found+=("$c")
 	done
 	[ -n "$experiment" ] || [ ${#found[@]} -gt 0 ] || die "no commit of the $set_name set in $src"
-	trap 'git -C "$src" checkout -q -f "$branch"' EXIT
+	# Expanded now: the trap runs after this function's locals are gone.
+	# shellcheck disable=SC2064
+	trap "git -C '$src' revert --abort 2>/dev/null; git -C '$src' checkout -q -f '$branch'" EXIT
 	g checkout -q --detach
 	if [ -n "$experiment" ]; then
 		# NAME-VARIANT.patch where the variants differ, else NAME.patch.

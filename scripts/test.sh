@@ -104,7 +104,8 @@ if [ $build -eq 1 ]; then
 		*) rest="$rest $v" ;;
 		esac
 	done
-	[ -n "${first// /}" ] || { first=${rest%% *}; rest=${rest#"$first"}; }
+	rest=${rest# }
+	[ -n "${first// /}" ] || { first=" ${rest%% *}"; rest=${rest#"${first# }"}; }
 	if [ "${SERIAL_KERNELS:-0}" = 1 ]; then
 		for v in $first $rest; do
 			phase "kernel $v" bash "$TOP/scripts/kernel.sh" "$v" || die "build failed"

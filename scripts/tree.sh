@@ -32,7 +32,16 @@ series_names() { series_list | awk '{ print $1 }'; }
 series_field() { series_list | awk -v n="$1" -v f="$2" '$1 == n { print $f }'; }
 series_prefix() { series_list | awk -v n="$1" '$1 == n { $1 = $2 = $3 = ""; sub(/^ +/, ""); print }'; }
 patch_files() { find "$PATCHES/$1" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' ! -name '0000-cover-letter.patch' | sort; }
-all_files() { echo "$SERIES_FILE"; local s; for s in $(series_names); do patch_files "$s"; done; }
+# The files the tree is made from: the cover letters too (their text is
+# each series branch's description).
+all_files() {
+	local s
+	echo "$SERIES_FILE"
+	for s in $(series_names); do
+		[ -f "$PATCHES/$s/0000-cover-letter.patch" ] && echo "$PATCHES/$s/0000-cover-letter.patch"
+		patch_files "$s"
+	done
+}
 series_hash() { cat $(all_files) /dev/null | sha256sum | cut -c1-16; }
 # The heads of every series branch, as the tree last matched patches/.
 heads() { local s; for s in $(series_names); do g rev-parse -q --verify "refs/heads/sdei/$s" || echo none; done | tr '\n' ' '; }
@@ -208,7 +217,7 @@ materialise() {
 			g status --short --untracked-files=no | head >&2
 			die "$TREE has work not in patches/: run 'make export' (or FORCE=1 to discard it)"
 		fi
-		step "apply $(series_names | wc -l) series ($(all_files | tail -n +2 | wc -l) patches)" apply_series
+		step "apply $(series_names | wc -l) series ($(all_files | grep -vc -e '/series$' -e 0000-cover-letter) patches)" apply_series
 	fi
 	ctree
 }
