@@ -219,7 +219,7 @@ pm-nofix: setup tree
 		k=$$r/$$v-exp-pm-check-while-closed-hibernate-pm-test-tf-a; \
 		grep -q 'not ok .* guest-finished' $$k.ktap && grep -q 'hibernate-processors missing' $$k.ktap && \
 		grep -q 'Enabling non-boot CPUs' $$k.log || { echo "==> pm-nofix: $$v failed otherwise" >&2; exit 1; }; \
-		echo "==> pm-nofix: $$v hangs at: $$(grep -v '^\s*$$' $$k.log | grep -A3 'Enabling non-boot CPUs' | tail -3 | tr '\n' '|')"; \
+		echo "==> pm-nofix: $$v: the console's last lines:"; grep -v '^\s*$$' $$k.log | tail -4; \
 	done; echo "==> pm-nofix: failed without the fix, as expected"
 
 # The recoverable stop's open questions, one run each on VARIANT (c unless
